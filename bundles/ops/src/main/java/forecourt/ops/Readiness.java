@@ -50,6 +50,7 @@ public class Readiness {
     });
     private volatile List<String> required;
     private volatile long deadline;
+    private final long started = System.nanoTime();
     private volatile boolean ready;
     private volatile List<String> lastProblems = List.of();
     private boolean reported;
@@ -58,7 +59,7 @@ public class Readiness {
     public Readiness(@Reference ServiceComponentRuntime scr, Config config) {
         this.scr = scr;
         configure(config);
-        timer.scheduleWithFixedDelay(this::check, 0, 20, TimeUnit.MILLISECONDS);
+        timer.schedule(this::checkAndReschedule, 0, TimeUnit.MILLISECONDS);
     }
 
     /** A changed list applies at once; the component is not restarted, so "ready" is said once. */
@@ -81,6 +82,15 @@ public class Readiness {
 
     public List<String> problems() {
         return lastProblems;
+    }
+
+    /** Looks often while starting, then once a second, so a gateway stuck not-ready does not spin. */
+    private void checkAndReschedule() {
+        check();
+        if (!ready && !timer.isShutdown()) {
+            long sinceStart = System.nanoTime() - started;
+            timer.schedule(this::checkAndReschedule, sinceStart < TimeUnit.SECONDS.toNanos(5) ? 20 : 1000, TimeUnit.MILLISECONDS);
+        }
     }
 
     private void check() {
