@@ -1,4 +1,4 @@
-package forecourt.ops;
+package forecourt.launch;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
  * Off when {@code forecourt.shutdownhook=false} (the in-framework test runner, where a
  * hook that waits would stall every test run).
  */
-@Component(name = "forecourt.ops.gracefulstop", configurationPid = "forecourt.ops.gracefulstop")
+@Component(name = "forecourt.launch.gracefulstop", configurationPid = "forecourt.launch.gracefulstop")
 @Designate(ocd = GracefulStop.Config.class)
 public class GracefulStop {
     private static final Logger log = LoggerFactory.getLogger(GracefulStop.class);
@@ -43,7 +43,7 @@ public class GracefulStop {
         }
         Framework framework = (Framework) context.getBundle(0);
         hook = new Thread(() -> {
-            log.info("stop requested: stopping the gateway");
+            log.info("stop requested: stopping the framework");
             try {
                 framework.stop();
                 FrameworkEvent event = framework.waitForStop(config.stopTimeoutSeconds() * 1000L);
@@ -57,6 +57,7 @@ public class GracefulStop {
             }
         }, "forecourt-graceful-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        log.info("graceful stop armed: SIGTERM stops the framework cleanly");
     }
 
     @Deactivate

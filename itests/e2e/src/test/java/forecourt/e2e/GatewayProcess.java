@@ -1,0 +1,119 @@
+package forecourt.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+/**
+ * One exported Forecourt executable (gateway, demo or simulators) started as its own
+ * process, as an operator would start it, with its output captured line by line.
+ */
+final class GatewayProcess implements AutoCloseable {
+    private final Process process;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final Thread reader;
+
+    private GatewayProcess(Process process) {
+        this.process = process;
+        reader = new Thread(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = in.readLine()) != null;) {
+                    lines.add(line);
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+        }, "e2e-output");
+        reader.setDaemon(true);
+        reader.start();
+    }
+
+    static Path runtimeDir() {
+        return Paths.get(System.getProperty("forecourt.runtime", "../../runtime/target")).toAbsolutePath().normalize();
+    }
+
+    static Path repoConfigs() {
+        return Paths.get(System.getProperty("forecourt.configs", "../../configs")).toAbsolutePath().normalize();
+    }
+
+    static GatewayProcess start(String jar, Path data, Path configs, String... extraJavaArgs) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dforecourt.data=" + data, "-Dorg.osgi.framework.storage=" + data.resolve("framework"),
+                "-Dfelix.fileinstall.dir=" + configs, "-Dgosh.args=--noshutdown --nointeractive"));
+        cmd.addAll(List.of(extraJavaArgs));
+        cmd.add("-jar");
+        cmd.add(runtimeDir().resolve(jar).toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
+        Process p = pb.start();
+        p.getOutputStream().close(); // no terminal: stdin at EOF, as under systemd
+        return new GatewayProcess(p);
+    }
+
+    /** Waits for a line matching; fails with the whole output if it does not come. */
+    String awaitLine(Predicate<String> match, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int seen = 0;
+        while (System.nanoTime() < deadline) {
+            List<String> snapshot = List.copyOf(lines);
+            for (int i = seen; i < snapshot.size(); i++) {
+                if (match.test(snapshot.get(i))) {
+                    return snapshot.get(i);
+                }
+            }
+            seen = snapshot.size();
+            if (!process.isAlive() && seen == lines.size()) {
+                throw new AssertionError("process exited (" + process.exitValue() + ") before the expected line:\n" + output());
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("expected line did not appear within " + timeout + ":\n" + output());
+    }
+
+    String awaitLine(String contains, Duration timeout) throws InterruptedException {
+        return awaitLine(l -> l.contains(contains), timeout);
+    }
+
+    /** SIGTERM, as systemd or Ctrl-C would send; returns the exit code. */
+    int terminate(Duration timeout) throws InterruptedException {
+        // Process.destroy() also closes our end of the child's stdout: the lines it writes
+        // while stopping would be lost. The handle sends the same SIGTERM and leaves the pipe.
+        process.toHandle().destroy();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("did not stop within " + timeout + " after SIGTERM:\n" + output());
+        }
+        reader.join(5_000); // the last lines may still be in the pipe
+        return process.exitValue();
+    }
+
+    /** SIGKILL: power loss as far as the process can tell. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor();
+        reader.join(5_000);
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String output() {
+        return String.join("\n", lines);
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroyForcibly();
+        }
+    }
+}
