@@ -11,6 +11,7 @@ import java.util.Set;
  * <pre>
  * AUTHORIZED → CHARGING → STOPPED → FINAL_PROVEN → RECONCILED → SETTLED → FISCALIZED → CONFIRMED → CLOSED
  *                                                  RECONCILED → RELEASED (zero energy: whole hold reversed)
+ * AUTHORIZED → RELEASED (the driver never plugged in: whole hold reversed)
  * side states: REVIEW (numbers disagree, or a person must decide), HOLD_EXPIRING, CAPTURE_DECLINED
  * </pre>
  */
@@ -54,7 +55,8 @@ public enum PaymentSessionState {
         RECONCILED.next = EnumSet.of(SETTLED, RELEASED, CAPTURE_DECLINED, REVIEW, HOLD_EXPIRING);
         SETTLED.next = EnumSet.of(FISCALIZED, REVIEW);
         RELEASED.next = EnumSet.of(FISCALIZED, CONFIRMED, CLOSED, REVIEW);
-        FISCALIZED.next = EnumSet.of(CONFIRMED, REVIEW);
+        // CLOSED directly when the site reports to no CPO (no OCPI configured)
+        FISCALIZED.next = EnumSet.of(CONFIRMED, CLOSED, REVIEW);
         CONFIRMED.next = EnumSet.of(CLOSED);
         CLOSED.next = EnumSet.noneOf(PaymentSessionState.class);
         // a person resolves a review by choosing where the session goes on

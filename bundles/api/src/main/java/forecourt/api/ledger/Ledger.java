@@ -1,0 +1,79 @@
+package forecourt.api.ledger;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import forecourt.api.id.IdempotencyKey;
+
+/**
+ * The only state of the gateway: an append-only, hash-chained journal of facts, with the
+ * payment sessions and the outbox derived from it.
+ * <p>
+ * Every append completes only once the fact is on disk (synced), so a caller may
+ * acknowledge upstream — an MQTT PUBACK, a CALLRESULT — or act on it the moment its stage
+ * completes, and nothing acknowledged is ever lost. Reads see only durable facts.
+ * Appends fail with {@link FactConflictException} (same natural key, other content),
+ * {@link IllegalTransitionException} (a move the state machine forbids), or
+ * {@link LedgerException} (anything else); nothing is applied then.
+ */
+@ProviderType
+public interface Ledger {
+
+    /** Appends a fact; a duplicate (same natural key, same content) answers the original. */
+    CompletionStage<Appended> append(Fact fact);
+
+    /** Records an instruction in the outbox (PENDING, due now). Dedup by its key. */
+    CompletionStage<Appended> enqueue(Instruction instruction);
+
+    /**
+     * Records that attempt {@code attempt} of the instruction is about to be sent. Refused
+     * unless the instruction is PENDING and {@code attempt} is the next number: a previous
+     * attempt that may have landed (IN_FLIGHT, UNKNOWN) must be resolved first.
+     */
+    CompletionStage<Appended> recordAttempt(IdempotencyKey key, int attempt);
+
+    /** Records what attempt {@code attempt} ended with (or what a resolve found out). */
+    CompletionStage<Appended> recordOutcome(IdempotencyKey key, int attempt, InstructionOutcome outcome);
+
+    /** Puts an open instruction in REVIEW (too many attempts, past its deadline). */
+    CompletionStage<Appended> review(IdempotencyKey key, String reason);
+
+    /** An operator sends an instruction in REVIEW again; who and why are recorded. */
+    CompletionStage<Appended> retry(IdempotencyKey key, String who, String why);
+
+    /** An operator cancels an open instruction that is not awaiting resolve; who and why are recorded. */
+    CompletionStage<Appended> cancel(IdempotencyKey key, String who, String why);
+
+    Optional<PaymentSession> session(String authorizationReference);
+
+    /** Sessions in a state, or every session with {@code null}. */
+    List<PaymentSession> sessions(PaymentSessionState state);
+
+    /** Facts naming this reference for which no hold was ever recorded: shown, never billed. */
+    List<PaymentSession> sessionsWithoutHold();
+
+    /** A session's facts in journal order. */
+    List<JournalEntry> timeline(String authorizationReference);
+
+    /** Open instructions (PENDING, IN_FLIGHT, UNKNOWN, REVIEW) in journal order. */
+    List<OutboxEntry> outbox();
+
+    Optional<OutboxEntry> instruction(IdempotencyKey key);
+
+    /** The instruction as enqueued (what to send). */
+    Optional<Instruction> instructionBody(IdempotencyKey key);
+
+    Optional<JournalEntry> entry(long seq);
+
+    /** Up to {@code max} entries from {@code fromSeq} on, in order. */
+    List<JournalEntry> read(long fromSeq, int max);
+
+    /** Sequence number of the last durable fact, 0 when empty. */
+    long head();
+
+    /** Recomputes the whole hash chain. */
+    ChainVerification verify();
+}

@@ -1,0 +1,731 @@
+package forecourt.ledger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import forecourt.api.id.IdempotencyKey;
+import forecourt.api.ledger.Appended;
+import forecourt.api.ledger.ChainVerification;
+import forecourt.api.ledger.Fact;
+import forecourt.api.ledger.FactConflictException;
+import forecourt.api.ledger.FactType;
+import forecourt.api.ledger.IllegalTransitionException;
+import forecourt.api.ledger.Instruction;
+import forecourt.api.ledger.InstructionOutcome;
+import forecourt.api.ledger.JournalEntry;
+import forecourt.api.ledger.Ledger;
+import forecourt.api.ledger.LedgerException;
+import forecourt.api.ledger.OutboxEntry;
+import forecourt.api.ledger.PaymentSession;
+import forecourt.api.ledger.PaymentSessionState;
+import forecourt.ledger.ViewCodec.StoredInstruction;
+
+/**
+ * The ledger on one H2 MVStore file.
+ * <p>
+ * One writer thread owns every write. It takes whatever appends are waiting (group
+ * commit), checks each (natural-key dedup, state machine, outbox rules), writes the
+ * entries and the views they change, then commits and syncs once, and only then completes
+ * the callers' stages. MVStore's {@code commit()} does not fsync; {@code sync()} does, so
+ * "durable" here means after {@code sync()}. A failed commit rolls the whole batch back
+ * and fails every append in it: nothing half-written is ever acknowledged.
+ * <p>
+ * The views are derived from entries by {@link #applyToViews}, the same function that
+ * {@link #rebuildViews} replays over the whole journal, so they cannot drift from it.
+ */
+final class LedgerStore implements Ledger, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LedgerStore.class);
+    /** Raise when the views' stored form or derivation changes: views are rebuilt on open. */
+    static final String VIEWS_VERSION = "1";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Path file;
+    private final Clock clock;
+    private final MVStore store;
+    private final MVMap<Long, byte[]> journal;
+    private final MVMap<String, Long> keys;
+    private final MVMap<String, byte[]> sessions;
+    private final MVMap<String, byte[]> instructions;
+    private final MVMap<Long, String> openInstructions;
+    private final MVMap<String, String> meta;
+    private final BlockingQueue<Op> queue;
+    private final int maxBatch;
+    private final Thread writer;
+    private final String recoveryReport;
+    private final LongAdder batches = new LongAdder();
+    private final LongAdder refused = new LongAdder();
+
+    // owned by the writer thread
+    private long head;
+    private byte[] headHash;
+    // what is on disk; readers never look past it
+    private volatile long durableHead;
+    private volatile boolean closing;
+
+    /** One append waiting for the writer. */
+    private record Op(Function<LedgerStore, Appended> work, CompletableFuture<Appended> result) {
+    }
+
+    LedgerStore(Path file, Clock clock, int maxBatch) {
+        this.file = file;
+        this.clock = clock;
+        this.maxBatch = maxBatch;
+        this.queue = new ArrayBlockingQueue<>(Math.max(1024, maxBatch * 4));
+        StringBuilder report = new StringBuilder();
+        this.store = openOrQuarantine(file, report);
+        this.journal = store.openMap("journal");
+        this.keys = store.openMap("keys");
+        this.sessions = store.openMap("sessions");
+        this.instructions = store.openMap("instructions");
+        this.openInstructions = store.openMap("openInstructions");
+        this.meta = store.openMap("meta");
+
+        Long last = journal.lastKey();
+        head = last == null ? 0 : last;
+        headHash = last == null ? EntryCodec.GENESIS : EntryCodec.decode(journal.get(last)).hash();
+        durableHead = head;
+        ChainVerification tail = verifyRange(Math.max(1, head - 999), head);
+        report.append(head).append(" facts; last ").append(tail.checked()).append(" chained ")
+                .append(tail.intact() ? "intact" : "BROKEN at seq " + tail.firstBad() + ": " + tail.problem());
+        if (!tail.intact()) {
+            log.error("LEDGER CHAIN BROKEN at seq {}: {} — the journal was changed outside Forecourt; run ledger verify",
+                    tail.firstBad(), tail.problem());
+        }
+        if (!VIEWS_VERSION.equals(meta.get("views.version"))) {
+            long t0 = System.nanoTime();
+            rebuildViewsInWriter();
+            report.append("; views rebuilt in ").append(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).append(" ms");
+            commitAndSync();
+        }
+        int quarantined = report.indexOf("QUARANTINED");
+        if (quarantined >= 0) {
+            // the new ledger starts by saying why it is new
+            ObjectNode body = JSON.createObjectNode().put("reason", report.substring(quarantined, report.indexOf(";", quarantined)));
+            write(new Fact(FactType.LEDGER_RECOVERED, "recovered:" + clock.millis(), null, null, json(body)));
+            commitAndSync();
+            durableHead = head;
+        }
+        this.recoveryReport = report.toString();
+        writer = new Thread(this::writeLoop, "forecourt-ledger-writer");
+        writer.start();
+    }
+
+    private static MVStore openOrQuarantine(Path file, StringBuilder report) {
+        try {
+            Files.createDirectories(file.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new LedgerException("cannot create the ledger directory for " + file + ": " + e, e);
+        }
+        try {
+            return open(file);
+        } catch (RuntimeException e) {
+            // Never delete a ledger: it holds money. Move it aside for forensics and say so loudly.
+            Path aside = file.resolveSibling(file.getFileName() + ".corrupt-"
+                    + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now()));
+            try {
+                Files.move(file, aside);
+            } catch (IOException moveFailed) {
+                throw new LedgerException("ledger " + file + " cannot be opened (" + e.getMessage()
+                        + ") and cannot be moved aside (" + moveFailed + "); refusing to start", e);
+            }
+            log.error("LEDGER QUARANTINED: {} could not be opened ({}). It was moved to {} and kept. A new, empty "
+                    + "ledger was started: sessions recorded before are NOT in it. Recover them from the quarantined file.",
+                    file, e.getMessage(), aside);
+            report.append("QUARANTINED unreadable store as ").append(aside.getFileName()).append("; ");
+            return open(file);
+        }
+    }
+
+    private static MVStore open(Path file) {
+        // auto-commit off: commits happen only where the writer places them, after checks
+        return new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
+    }
+
+    String recoveryReport() {
+        return recoveryReport;
+    }
+
+    Path file() {
+        return file;
+    }
+
+    long batches() {
+        return batches.sum();
+    }
+
+    long refusedCount() {
+        return refused.sum();
+    }
+
+    // ---------------------------------------------------------------- writer
+
+    private CompletionStage<Appended> submit(Function<LedgerStore, Appended> work) {
+        CompletableFuture<Appended> result = new CompletableFuture<>();
+        if (closing) {
+            result.completeExceptionally(new LedgerException("the ledger is closing; nothing was recorded"));
+            return result;
+        }
+        try {
+            queue.put(new Op(work, result));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            result.completeExceptionally(new LedgerException("interrupted before the fact was queued; nothing was recorded"));
+        }
+        return result;
+    }
+
+    private void writeLoop() {
+        List<Op> batch = new ArrayList<>(maxBatch);
+        List<Appended> results = new ArrayList<>(maxBatch);
+        List<RuntimeException> errors = new ArrayList<>(maxBatch);
+        while (true) {
+            Op first;
+            try {
+                first = queue.poll(50, TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                first = null;
+            }
+            if (first == null) {
+                if (closing && queue.isEmpty()) {
+                    return;
+                }
+                continue;
+            }
+            batch.add(first);
+            queue.drainTo(batch, maxBatch - 1);
+            long headBefore = head;
+            byte[] hashBefore = headHash;
+            try {
+                for (Op op : batch) {
+                    try {
+                        results.add(op.work().apply(this));
+                        errors.add(null);
+                    } catch (LedgerException refusal) {
+                        // refused before anything of it was written (or after writing only its refusal record)
+                        refused.increment();
+                        results.add(null);
+                        errors.add(refusal);
+                    }
+                }
+                commitAndSync();
+                durableHead = head;
+                batches.increment();
+                for (int i = 0; i < batch.size(); i++) {
+                    if (errors.get(i) != null) {
+                        batch.get(i).result().completeExceptionally(errors.get(i));
+                    } else {
+                        batch.get(i).result().complete(results.get(i));
+                    }
+                }
+            } catch (RuntimeException | Error failure) {
+                log.error("ledger write of {} fact(s) failed and was rolled back: {}", batch.size(), failure.toString(), failure);
+                try {
+                    store.rollback();
+                } catch (RuntimeException rollbackFailed) {
+                    log.error("ledger rollback failed: {}", rollbackFailed.toString());
+                }
+                head = headBefore;
+                headHash = hashBefore;
+                LedgerException notStored = new LedgerException("not recorded: the ledger write failed (" + failure + ")", failure);
+                batch.forEach(op -> op.result().completeExceptionally(notStored));
+            } finally {
+                batch.clear();
+                results.clear();
+                errors.clear();
+            }
+        }
+    }
+
+    private void commitAndSync() {
+        store.commit();
+        store.sync();
+    }
+
+    /** Writes one entry and everything derived from it. Writer thread only. */
+    private JournalEntry write(Fact fact) {
+        long seq = head + 1;
+        byte[] stored = EntryCodec.encode(seq, clock.instant(), fact, headHash);
+        JournalEntry entry = EntryCodec.decode(stored);
+        journal.put(seq, stored);
+        keys.put(fact.naturalKey(), seq);
+        applyToViews(entry);
+        head = seq;
+        headHash = entry.hash();
+        return entry;
+    }
+
+    /** Returns the recorded entry for this natural key if the same fact is already there. */
+    private Optional<JournalEntry> existing(Fact fact) {
+        Long seq = keys.get(fact.naturalKey());
+        if (seq == null) {
+            return Optional.empty();
+        }
+        JournalEntry recorded = EntryCodec.decode(journal.get(seq));
+        if (!recorded.fact().equals(fact)) {
+            throw new FactConflictException(fact.naturalKey(), seq);
+        }
+        return Optional.of(recorded);
+    }
+
+    private Appended appendChecked(Fact fact) {
+        Optional<JournalEntry> recorded = existing(fact);
+        if (recorded.isPresent()) {
+            return new Appended(recorded.get(), true);
+        }
+        if (fact.moveTo() != null) {
+            PaymentSessionState from = sessionState(fact.session());
+            // a session begins only with its hold; after that the state machine decides
+            boolean legal = from == null ? fact.type() == FactType.HOLD_PLACED && fact.moveTo() == PaymentSessionState.AUTHORIZED
+                    : from.canMoveTo(fact.moveTo());
+            if (!legal) {
+                recordRefusal(fact, from);
+                throw new IllegalTransitionException(fact.session(), from, fact.moveTo(), fact.type());
+            }
+        }
+        return new Appended(write(fact), false);
+    }
+
+    private void recordRefusal(Fact fact, PaymentSessionState from) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("refusedType", fact.type().name());
+        body.put("refusedKey", fact.naturalKey());
+        body.put("from", from == null ? null : from.name());
+        body.put("to", fact.moveTo().name());
+        Fact refusal = new Fact(FactType.TRANSITION_REFUSED,
+                "refused:" + forecourt.api.ledger.NaturalKeys.sha256(EntryCodec.encode(0, Instant.EPOCH, fact, EntryCodec.GENESIS)),
+                fact.session(), null, json(body));
+        if (!keys.containsKey(refusal.naturalKey())) {
+            write(refusal);
+        }
+        log.warn("refused: session {} cannot move from {} to {} ({} {})", fact.session(), from, fact.moveTo(), fact.type(),
+                fact.naturalKey());
+    }
+
+    private PaymentSessionState sessionState(String session) {
+        byte[] view = sessions.get(session);
+        return view == null ? null : ViewCodec.decodeSession(view).state();
+    }
+
+    // ---------------------------------------------------------------- views
+
+    /** The one derivation of every view from one entry: used live and by rebuild. */
+    private void applyToViews(JournalEntry entry) {
+        Fact fact = entry.fact();
+        if (fact.session() != null) {
+            byte[] view = sessions.get(fact.session());
+            PaymentSession current = view == null ? null : ViewCodec.decodeSession(view);
+            List<Long> seqs = new ArrayList<>(current == null ? List.of() : current.factSeqs());
+            seqs.add(entry.seq());
+            PaymentSessionState state = fact.moveTo() != null ? fact.moveTo() : current == null ? null : current.state();
+            sessions.put(fact.session(), ViewCodec.encodeSession(new PaymentSession(fact.session(), state, seqs, entry.recordedAt())));
+        }
+        switch (fact.type()) {
+            case INSTRUCTION_ENQUEUED, INSTRUCTION_ATTEMPTED, INSTRUCTION_OUTCOME, INSTRUCTION_REVIEW, INSTRUCTION_RETRY,
+                    INSTRUCTION_CANCELLED -> applyToOutbox(entry);
+            default -> {
+            }
+        }
+    }
+
+    private void applyToOutbox(JournalEntry entry) {
+        JsonNode body = parse(entry.fact().body());
+        IdempotencyKey key = new IdempotencyKey(body.get("key").asText());
+        if (entry.fact().type() == FactType.INSTRUCTION_ENQUEUED) {
+            OutboxEntry e = new OutboxEntry(key, body.get("link").asText(), entry.fact().session(), body.get("money").asBoolean(),
+                    entry.seq(), 0, OutboxEntry.Status.PENDING, entry.recordedAt(), null, null);
+            instructions.put(key.value(), ViewCodec.encodeInstruction(new StoredInstruction(e, false)));
+            openInstructions.put(entry.seq(), key.value());
+            return;
+        }
+        StoredInstruction stored = ViewCodec.decodeInstruction(instructions.get(key.value()));
+        OutboxEntry e = stored.entry();
+        boolean reviewedUnresolved = stored.reviewedWhileUnresolved();
+        OutboxEntry next = switch (entry.fact().type()) {
+            case INSTRUCTION_ATTEMPTED -> with(e, body.get("attempt").asInt(), OutboxEntry.Status.IN_FLIGHT, null, e.lastDetail(), e.upstreamReference());
+            case INSTRUCTION_OUTCOME -> {
+                InstructionOutcome.Result result = InstructionOutcome.Result.valueOf(body.get("result").asText());
+                String detail = text(body, "detail");
+                String upstream = text(body, "upstreamReference");
+                reviewedUnresolved = false;
+                yield switch (result) {
+                    case SUCCEEDED -> with(e, e.attempts(), OutboxEntry.Status.SUCCEEDED, null, detail, upstream);
+                    case DECLINED -> with(e, e.attempts(), OutboxEntry.Status.DECLINED, null, detail, upstream);
+                    case RETRYABLE -> with(e, e.attempts(), OutboxEntry.Status.PENDING, Instant.parse(body.get("nextAttemptAt").asText()), detail, upstream);
+                    case UNKNOWN -> with(e, e.attempts(), OutboxEntry.Status.UNKNOWN, null, detail, upstream);
+                };
+            }
+            case INSTRUCTION_REVIEW -> {
+                reviewedUnresolved = e.status().needsResolve() || reviewedUnresolved;
+                yield with(e, e.attempts(), OutboxEntry.Status.REVIEW, null, text(body, "reason"), e.upstreamReference());
+            }
+            case INSTRUCTION_RETRY -> {
+                // an attempt that may have landed is resolved first, even after a person's retry
+                OutboxEntry.Status resume = reviewedUnresolved ? OutboxEntry.Status.UNKNOWN : OutboxEntry.Status.PENDING;
+                reviewedUnresolved = false;
+                yield with(e, e.attempts(), resume, entry.recordedAt(), "retry by " + text(body, "who") + ": " + text(body, "why"), e.upstreamReference());
+            }
+            case INSTRUCTION_CANCELLED -> with(e, e.attempts(), OutboxEntry.Status.CANCELLED, null,
+                    "cancelled by " + text(body, "who") + ": " + text(body, "why"), e.upstreamReference());
+            default -> throw new IllegalStateException("not an outbox fact: " + entry.fact().type());
+        };
+        instructions.put(key.value(), ViewCodec.encodeInstruction(new StoredInstruction(next, reviewedUnresolved)));
+        if (!next.status().isOpen()) {
+            openInstructions.remove(next.enqueuedSeq());
+        }
+    }
+
+    private static OutboxEntry with(OutboxEntry e, int attempts, OutboxEntry.Status status, Instant next, String detail, String upstream) {
+        return new OutboxEntry(e.key(), e.link(), e.session(), e.money(), e.enqueuedSeq(), attempts, status, next, detail, upstream);
+    }
+
+    /** Clears every view and derives it again from the journal. Writer thread (or constructor) only. */
+    private void rebuildViewsInWriter() {
+        sessions.clear();
+        instructions.clear();
+        openInstructions.clear();
+        for (Iterator<Long> it = journal.keyIterator(null); it.hasNext();) {
+            applyToViews(EntryCodec.decode(journal.get(it.next())));
+        }
+        meta.put("views.version", VIEWS_VERSION);
+    }
+
+    /** Rebuilds the views from the journal, in the writer, durably. */
+    CompletionStage<Appended> rebuildViews() {
+        return submit(s -> {
+            s.rebuildViewsInWriter();
+            return null;
+        });
+    }
+
+    // ---------------------------------------------------------------- appends
+
+    @Override
+    public CompletionStage<Appended> append(Fact fact) {
+        switch (fact.type()) {
+            case INSTRUCTION_ENQUEUED, INSTRUCTION_ATTEMPTED, INSTRUCTION_OUTCOME, INSTRUCTION_REVIEW, INSTRUCTION_RETRY,
+                    INSTRUCTION_CANCELLED, TRANSITION_REFUSED -> {
+                return CompletableFuture.failedFuture(new LedgerException(fact.type() + " facts are written by the ledger itself"));
+            }
+            default -> {
+                return submit(s -> s.appendChecked(fact));
+            }
+        }
+    }
+
+    @Override
+    public CompletionStage<Appended> enqueue(Instruction instruction) {
+        ObjectNode body = JSON.createObjectNode();
+        body.put("key", instruction.key().value());
+        body.put("link", instruction.link());
+        body.put("money", instruction.money());
+        try {
+            body.set("payload", parse(instruction.body()));
+        } catch (LedgerException notJson) {
+            return CompletableFuture.failedFuture(notJson);
+        }
+        Fact fact = new Fact(FactType.INSTRUCTION_ENQUEUED, "instr:" + instruction.key().value(), instruction.session(), null, json(body));
+        return submit(s -> s.appendChecked(fact));
+    }
+
+    @Override
+    public CompletionStage<Appended> recordAttempt(IdempotencyKey key, int attempt) {
+        return submit(s -> {
+            OutboxEntry e = s.requireInstruction(key);
+            ObjectNode body = JSON.createObjectNode().put("key", key.value()).put("attempt", attempt);
+            Fact fact = new Fact(FactType.INSTRUCTION_ATTEMPTED, "attempt:" + key.value() + ":" + attempt, e.session(), null, json(body));
+            Optional<JournalEntry> recorded = s.existing(fact);
+            if (recorded.isPresent()) {
+                return new Appended(recorded.get(), true);
+            }
+            if (e.status() != OutboxEntry.Status.PENDING || attempt != e.attempts() + 1) {
+                throw new LedgerException("instruction " + key + " is " + e.status() + " after " + e.attempts()
+                        + " attempt(s): attempt " + attempt + " refused" + (e.status().needsResolve() ? " — resolve the last attempt first" : ""));
+            }
+            return new Appended(s.write(fact), false);
+        });
+    }
+
+    @Override
+    public CompletionStage<Appended> recordOutcome(IdempotencyKey key, int attempt, InstructionOutcome outcome) {
+        return submit(s -> {
+            StoredInstruction stored = s.requireStored(key);
+            OutboxEntry e = stored.entry();
+            ObjectNode body = JSON.createObjectNode().put("key", key.value()).put("attempt", attempt)
+                    .put("result", outcome.result().name()).put("upstreamReference", outcome.upstreamReference())
+                    .put("detail", outcome.detail())
+                    .put("nextAttemptAt", outcome.nextAttemptAt() == null ? null : outcome.nextAttemptAt().toString());
+            // a resolve may record several outcomes for one attempt (UNKNOWN, then what it found)
+            String naturalKey = "outcome:" + key.value() + ":" + attempt + ":" + s.head;
+            boolean awaited = e.status().needsResolve() || e.status() == OutboxEntry.Status.REVIEW && stored.reviewedWhileUnresolved();
+            if (attempt != e.attempts() || !awaited) {
+                throw new LedgerException("instruction " + key + " is " + e.status() + " after " + e.attempts()
+                        + " attempt(s): no outcome expected for attempt " + attempt);
+            }
+            return new Appended(s.write(new Fact(FactType.INSTRUCTION_OUTCOME, naturalKey, e.session(), null, json(body))), false);
+        });
+    }
+
+    @Override
+    public CompletionStage<Appended> review(IdempotencyKey key, String reason) {
+        return submit(s -> {
+            OutboxEntry e = s.requireInstruction(key);
+            if (!e.status().isOpen() || e.status() == OutboxEntry.Status.REVIEW) {
+                throw new LedgerException("instruction " + key + " is " + e.status() + ": cannot put it in review");
+            }
+            ObjectNode body = JSON.createObjectNode().put("key", key.value()).put("reason", reason);
+            return new Appended(s.write(new Fact(FactType.INSTRUCTION_REVIEW, "review:" + key.value() + ":" + s.head, e.session(),
+                    null, json(body))), false);
+        });
+    }
+
+    @Override
+    public CompletionStage<Appended> retry(IdempotencyKey key, String who, String why) {
+        return submit(s -> {
+            OutboxEntry e = s.requireInstruction(key);
+            if (e.status() != OutboxEntry.Status.REVIEW) {
+                throw new LedgerException("instruction " + key + " is " + e.status() + ": only an instruction in REVIEW can be retried");
+            }
+            ObjectNode body = JSON.createObjectNode().put("key", key.value()).put("who", who).put("why", why);
+            return new Appended(s.write(new Fact(FactType.INSTRUCTION_RETRY, "retry:" + key.value() + ":" + s.head, e.session(), null,
+                    json(body))), false);
+        });
+    }
+
+    @Override
+    public CompletionStage<Appended> cancel(IdempotencyKey key, String who, String why) {
+        return submit(s -> {
+            StoredInstruction stored = s.requireStored(key);
+            OutboxEntry e = stored.entry();
+            if (!e.status().isOpen() || e.status().needsResolve() || stored.reviewedWhileUnresolved()) {
+                throw new LedgerException("instruction " + key + " is " + e.status()
+                        + (e.status().isOpen() ? " and its last attempt may have landed: resolve it before cancelling" : ": nothing to cancel"));
+            }
+            ObjectNode body = JSON.createObjectNode().put("key", key.value()).put("who", who).put("why", why);
+            return new Appended(s.write(new Fact(FactType.INSTRUCTION_CANCELLED, "cancel:" + key.value(), e.session(), null, json(body))), false);
+        });
+    }
+
+    private OutboxEntry requireInstruction(IdempotencyKey key) {
+        return requireStored(key).entry();
+    }
+
+    private StoredInstruction requireStored(IdempotencyKey key) {
+        byte[] view = instructions.get(key.value());
+        if (view == null) {
+            throw new LedgerException("no instruction " + key + " in the outbox");
+        }
+        return ViewCodec.decodeInstruction(view);
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    public Optional<PaymentSession> session(String authorizationReference) {
+        return Optional.ofNullable(sessions.get(authorizationReference)).map(ViewCodec::decodeSession);
+    }
+
+    @Override
+    public List<PaymentSession> sessions(PaymentSessionState state) {
+        List<PaymentSession> out = new ArrayList<>();
+        for (byte[] view : sessions.values()) {
+            PaymentSession s = ViewCodec.decodeSession(view);
+            if (s.state() != null && (state == null || s.state() == state)) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<PaymentSession> sessionsWithoutHold() {
+        List<PaymentSession> out = new ArrayList<>();
+        for (byte[] view : sessions.values()) {
+            PaymentSession s = ViewCodec.decodeSession(view);
+            if (s.state() == null) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public List<JournalEntry> timeline(String authorizationReference) {
+        return session(authorizationReference).map(s -> s.factSeqs().stream().map(this::entry).flatMap(Optional::stream).toList())
+                .orElse(List.of());
+    }
+
+    @Override
+    public List<OutboxEntry> outbox() {
+        long durable = durableHead;
+        List<OutboxEntry> out = new ArrayList<>();
+        for (Map.Entry<Long, String> open : openInstructions.entrySet()) {
+            if (open.getKey() > durable) {
+                break; // not on disk yet: nobody may act on it
+            }
+            instruction(new IdempotencyKey(open.getValue())).ifPresent(out::add);
+        }
+        return out;
+    }
+
+    @Override
+    public Optional<OutboxEntry> instruction(IdempotencyKey key) {
+        return Optional.ofNullable(instructions.get(key.value())).map(v -> ViewCodec.decodeInstruction(v).entry());
+    }
+
+    @Override
+    public Optional<Instruction> instructionBody(IdempotencyKey key) {
+        return instruction(key).flatMap(e -> entry(e.enqueuedSeq())).map(entry -> {
+            JsonNode body = parse(entry.fact().body());
+            return new Instruction(key, body.get("link").asText(), entry.fact().session(), body.get("money").asBoolean(),
+                    json(body.get("payload")));
+        });
+    }
+
+    @Override
+    public Optional<JournalEntry> entry(long seq) {
+        if (seq < 1 || seq > durableHead) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(journal.get(seq)).map(EntryCodec::decode);
+    }
+
+    @Override
+    public List<JournalEntry> read(long fromSeq, int max) {
+        long durable = durableHead;
+        List<JournalEntry> out = new ArrayList<>(Math.min(max, 1024));
+        for (long seq = Math.max(1, fromSeq); seq <= durable && out.size() < max; seq++) {
+            byte[] stored = journal.get(seq);
+            if (stored != null) {
+                out.add(EntryCodec.decode(stored));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public long head() {
+        return durableHead;
+    }
+
+    @Override
+    public ChainVerification verify() {
+        return verifyRange(1, durableHead);
+    }
+
+    /** Recomputes hashes and links over [from, to]; an archive checkpoint, if any, anchors {@code from}. */
+    ChainVerification verifyRange(long from, long to) {
+        byte[] expectedPrevious = null;
+        long checked = 0;
+        for (long seq = from; seq <= to; seq++) {
+            byte[] stored = journal.get(seq);
+            if (stored == null) {
+                return new ChainVerification(checked, seq, "entry missing");
+            }
+            if (!EntryCodec.hashMatches(stored)) {
+                return new ChainVerification(checked, seq, "content does not match its hash");
+            }
+            JournalEntry e = EntryCodec.decode(stored);
+            if (e.seq() != seq) {
+                return new ChainVerification(checked, seq, "stored under seq " + seq + " but says " + e.seq());
+            }
+            if (seq == 1 && !Arrays.equals(e.previousHash(), EntryCodec.GENESIS)) {
+                return new ChainVerification(checked, seq, "first entry does not start the chain");
+            }
+            if (expectedPrevious != null && !Arrays.equals(e.previousHash(), expectedPrevious)) {
+                return new ChainVerification(checked, seq, "does not link to seq " + (seq - 1) + " ("
+                        + HexFormat.of().formatHex(expectedPrevious, 0, 8) + "…)");
+            }
+            expectedPrevious = e.hash();
+            checked++;
+        }
+        return new ChainVerification(checked, -1, null);
+    }
+
+    /** Counts by state, for status lines. */
+    Map<String, Integer> sessionCounts() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (byte[] view : sessions.values()) {
+            PaymentSessionState s = ViewCodec.decodeSession(view).state();
+            counts.merge(s == null ? "NO_HOLD" : s.name(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    long fileSize() {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static JsonNode parse(byte[] json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new LedgerException("not JSON: " + e.getMessage());
+        }
+    }
+
+    private static byte[] json(JsonNode node) {
+        try {
+            return JSON.writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new LedgerException("cannot write JSON: " + e);
+        }
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode n = body.get(field);
+        return n == null || n.isNull() ? null : n.asText();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writer.isAlive()) {
+            log.error("ledger writer did not finish within 30 s; closing anyway (unfinished appends were never acknowledged)");
+        }
+        // anything still queued was never acknowledged: fail it rather than leave callers waiting
+        for (Op op; (op = queue.poll()) != null;) {
+            op.result().completeExceptionally(new LedgerException("the ledger closed; not recorded"));
+        }
+        store.close();
+    }
+}
