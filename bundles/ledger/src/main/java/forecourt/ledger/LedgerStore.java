@@ -126,7 +126,7 @@ final class LedgerStore implements Ledger, AutoCloseable {
             report.append("; views rebuilt in ").append(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0)).append(" ms");
             commitAndSync();
         }
-        int quarantined = report.indexOf("QUARANTINED");
+        int quarantined = Math.max(report.indexOf("QUARANTINED"), report.indexOf("RECOVERED damaged"));
         if (quarantined >= 0) {
             // the new ledger starts by saying why it is new
             ObjectNode body = JSON.createObjectNode().put("reason", report.substring(quarantined, report.indexOf(";", quarantined)));
@@ -145,17 +145,41 @@ final class LedgerStore implements Ledger, AutoCloseable {
         } catch (IOException e) {
             throw new LedgerException("cannot create the ledger directory for " + file + ": " + e, e);
         }
+        MVStore opened = null;
         try {
-            return open(file);
-        } catch (RuntimeException e) {
-            // Never delete a ledger: it holds money. Move it aside for forensics and say so loudly.
+            opened = open(file);
+            probe(opened);
+            return opened;
+        } catch (RuntimeException | AssertionError e) {
+            // damaged pages surface as either, depending on where MVStore trips (and on -ea)
+            if (opened != null) {
+                try {
+                    opened.closeImmediately();
+                } catch (RuntimeException | AssertionError ignored) {
+                    // it is being recovered or quarantined anyway
+                }
+            }
+            // Never delete a ledger: it holds money. Keep the damaged bytes for forensics first.
             Path aside = file.resolveSibling(file.getFileName() + ".corrupt-"
                     + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(Instant.now()));
             try {
-                Files.move(file, aside);
-            } catch (IOException moveFailed) {
+                Files.copy(file, aside);
+            } catch (IOException copyFailed) {
                 throw new LedgerException("ledger " + file + " cannot be opened (" + e.getMessage()
-                        + ") and cannot be moved aside (" + moveFailed + "); refusing to start", e);
+                        + ") and cannot be copied aside (" + copyFailed + "); refusing to start", e);
+            }
+            MVStore recovered = rollBackToLastGoodVersion(file);
+            if (recovered != null) {
+                log.error("LEDGER DAMAGED: {} could not be read ({}). It was rolled back to its last readable version; "
+                        + "facts after it are lost from the live ledger. The damaged file was kept as {}.", file, e.getMessage(), aside);
+                report.append("RECOVERED damaged store to its last readable version; damaged copy kept as ")
+                        .append(aside.getFileName()).append("; ");
+                return recovered;
+            }
+            try {
+                Files.delete(file); // the copy aside holds every byte of it
+            } catch (IOException deleteFailed) {
+                throw new LedgerException("ledger " + file + " is unreadable and cannot be replaced: " + deleteFailed, e);
             }
             log.error("LEDGER QUARANTINED: {} could not be opened ({}). It was moved to {} and kept. A new, empty "
                     + "ledger was started: sessions recorded before are NOT in it. Recover them from the quarantined file.",
@@ -163,6 +187,66 @@ final class LedgerStore implements Ledger, AutoCloseable {
             report.append("QUARANTINED unreadable store as ").append(aside.getFileName()).append("; ");
             return open(file);
         }
+    }
+
+    /**
+     * Walks back through the store's versions (MVStore keeps earlier chunks until they are
+     * reused) to the newest one whose tail reads, and makes it current. {@code null} when
+     * no version reads.
+     */
+    private static MVStore rollBackToLastGoodVersion(Path file) {
+        MVStore store;
+        try {
+            store = new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().recoveryMode().open();
+        } catch (RuntimeException | AssertionError e) {
+            return null;
+        }
+        try {
+            long current = store.getCurrentVersion();
+            for (long version = current; version >= 0 && version > current - 1000; version--) {
+                try {
+                    if (version != current) {
+                        store.rollbackTo(version);
+                    }
+                    probe(store);
+                    store.commit();
+                    store.sync();
+                    return store;
+                } catch (RuntimeException | AssertionError unreadable) {
+                    // try an older version
+                }
+            }
+        } catch (RuntimeException | AssertionError e) {
+            // fall through
+        }
+        try {
+            store.closeImmediately();
+        } catch (RuntimeException | AssertionError ignored) {
+            // nothing more to do with it
+        }
+        return null;
+    }
+
+    /**
+     * MVStore reads pages lazily: a damaged file can open and fail only when its tail is
+     * read. Read what start-up needs now, so damage is found here and not mid-append.
+     */
+    private static void probe(MVStore store) {
+        MVMap<Long, byte[]> journal = store.openMap("journal");
+        Long last = journal.lastKey();
+        if (last == null) {
+            return;
+        }
+        for (long seq = Math.max(1, last - 999); seq <= last; seq++) {
+            byte[] stored = journal.get(seq);
+            if (stored != null) {
+                EntryCodec.decode(stored);
+            }
+        }
+        store.<String, String>openMap("meta").get("views.version");
+        store.<String, Long>openMap("keys").lastKey();
+        store.<String, byte[]>openMap("sessions").lastKey();
+        store.<Long, String>openMap("openInstructions").lastKey();
     }
 
     private static MVStore open(Path file) {
