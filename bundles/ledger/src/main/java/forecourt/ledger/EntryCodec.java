@@ -81,6 +81,11 @@ final class EntryCodec {
         }
     }
 
+    /** The hash an entry was stored with, read without decoding the rest. */
+    static byte[] storedHash(byte[] stored) {
+        return Arrays.copyOfRange(stored, stored.length - HASH_BYTES, stored.length);
+    }
+
     /** Does the stored hash match the bytes it covers? */
     static boolean hashMatches(byte[] stored) {
         if (stored.length <= HASH_BYTES) {

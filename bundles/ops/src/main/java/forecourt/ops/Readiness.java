@@ -36,7 +36,7 @@ public class Readiness {
     @ObjectClassDefinition(name = "Forecourt readiness", description = "Which local components must be active before the gateway is ready.")
     public @interface Config {
         @AttributeDefinition(description = "Component names that must be active")
-        String[] required() default { "forecourt.clock", "forecourt.site.model" };
+        String[] required() default { "forecourt.clock", "forecourt.site.model", "forecourt.ledger" };
 
         @AttributeDefinition(description = "Seconds to wait before reporting what is missing")
         int timeoutSeconds() default 20;

@@ -39,7 +39,9 @@ final class ReadinessCheck {
             }
             for (ComponentConfigurationDTO c : configurations) {
                 String why = switch (c.state) {
-                    case ComponentConfigurationDTO.ACTIVE, ComponentConfigurationDTO.SATISFIED -> null;
+                    case ComponentConfigurationDTO.ACTIVE -> null;
+                    // a delayed component is activated on first use; an immediate one is still starting
+                    case ComponentConfigurationDTO.SATISFIED -> description.immediate ? "starting" : null;
                     case ComponentConfigurationDTO.UNSATISFIED_CONFIGURATION -> "waiting for its configuration";
                     case ComponentConfigurationDTO.UNSATISFIED_REFERENCE -> "waiting for " + unsatisfied(c.unsatisfiedReferences);
                     case ComponentConfigurationDTO.FAILED_ACTIVATION -> "failed to start: " + firstLine(c.failure);

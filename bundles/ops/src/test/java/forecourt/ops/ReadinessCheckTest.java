@@ -30,7 +30,12 @@ class ReadinessCheckTest {
     private static ReadinessCheck.Runtime runtime(Map<String, List<ComponentConfigurationDTO>> components) {
         return new ReadinessCheck.Runtime() {
             public ComponentDescriptionDTO description(String name) {
-                return components.containsKey(name) ? ReadinessCheckTest.description(name) : null;
+                if (!components.containsKey(name)) {
+                    return null;
+                }
+                ComponentDescriptionDTO d = ReadinessCheckTest.description(name);
+                d.immediate = name.startsWith("immediate.");
+                return d;
             }
 
             public Collection<ComponentConfigurationDTO> configurations(ComponentDescriptionDTO d) {
@@ -44,6 +49,14 @@ class ReadinessCheckTest {
         var rt = runtime(Map.of("forecourt.ledger", List.of(config(ComponentConfigurationDTO.ACTIVE)),
                 "forecourt.clock", List.of(config(ComponentConfigurationDTO.SATISFIED))));
         assertThat(ReadinessCheck.notReady(List.of("forecourt.ledger", "forecourt.clock"), rt)).isEmpty();
+    }
+
+    @Test
+    void anImmediateComponentIsReadyOnlyOnceActivated() {
+        var rt = runtime(Map.of("immediate.ledger", List.of(config(ComponentConfigurationDTO.SATISFIED)),
+                "delayed.service", List.of(config(ComponentConfigurationDTO.SATISFIED))));
+        assertThat(ReadinessCheck.notReady(List.of("immediate.ledger", "delayed.service"), rt))
+                .containsExactly("immediate.ledger: starting");
     }
 
     @Test

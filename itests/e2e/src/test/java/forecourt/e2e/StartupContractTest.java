@@ -31,6 +31,9 @@ class StartupContractTest {
             // the framework storage and the clock anchor are where the start-up contract says
             assertThat(data.resolve("framework")).isDirectory();
             assertThat(data.resolve("clock-anchor.properties")).isRegularFile();
+            gw.awaitLine("ledger open at " + data.resolve("ledger").resolve("ledger.mv.db"), Duration.ofSeconds(10));
+            assertThat(gw.output().indexOf("ledger open at")).as("ready only after the ledger is open")
+                    .isLessThan(gw.output().indexOf("Forecourt ready in"));
 
             int exit = gw.terminate(Duration.ofSeconds(30));
             assertThat(gw.output()).contains("stop requested").contains("Forecourt stopped");
@@ -46,6 +49,8 @@ class StartupContractTest {
         try (GatewayProcess again = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs())) {
             again.awaitLine(l -> READY.matcher(l).find(), Duration.ofSeconds(30));
             assertThat(marker).as("framework storage survived a restart").exists();
+            assertThat(again.output()).as("the ledger was closed cleanly and reopened without repair")
+                    .contains("0 facts; last 0 chained intact").doesNotContain("QUARANTINED").doesNotContain("RECOVERED");
             again.terminate(Duration.ofSeconds(30));
         }
     }
