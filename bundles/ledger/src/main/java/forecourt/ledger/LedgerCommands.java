@@ -22,11 +22,11 @@ import forecourt.api.ledger.PaymentSessionState;
 /**
  * Gogo commands for a technician: {@code ledger:status}, {@code ledger:sessions [STATE]},
  * {@code ledger:session REF}, {@code ledger:outbox}, {@code ledger:verify},
- * {@code ledger:export FILE}.
+ * {@code ledger:export FILE}, {@code ledger:archive DAYS}.
  */
 @Component(service = LedgerCommands.class, property = { "osgi.command.scope=ledger", "osgi.command.function=status",
         "osgi.command.function=sessions", "osgi.command.function=session", "osgi.command.function=outbox",
-        "osgi.command.function=verify", "osgi.command.function=export" })
+        "osgi.command.function=verify", "osgi.command.function=export", "osgi.command.function=archive" })
 public class LedgerCommands {
     private final LedgerComponent ledger;
 
@@ -108,6 +108,11 @@ public class LedgerCommands {
         }
         Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return "exported " + n + " facts to " + target.toAbsolutePath() + "\n";
+    }
+
+    /** Archives closed sessions older than {@code days} now, then compacts. */
+    public String archive(int days) {
+        return ledger.housekeep(days) + "\n";
     }
 
     private static String abbreviate(String s, int max) {

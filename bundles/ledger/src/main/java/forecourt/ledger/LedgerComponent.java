@@ -3,9 +3,14 @@ package forecourt.ledger;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -46,9 +51,21 @@ public class LedgerComponent implements Ledger {
 
         @AttributeDefinition(description = "Most appends that share one commit and sync (group commit)")
         int maxBatch() default 1024;
+
+        @AttributeDefinition(description = "Closed sessions older than this many days move to the archive; 0 = never")
+        int archiveAfterDays() default 90;
+
+        @AttributeDefinition(description = "Hours between housekeeping runs (archive, then compact)")
+        int housekeepingHours() default 24;
     }
 
     private final LedgerStore store;
+    private final Clock clock;
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "forecourt-ledger-housekeeping");
+        t.setDaemon(true);
+        return t;
+    });
 
     @Activate
     public LedgerComponent(@Reference Clock clock, BundleContext context, Config config) {
@@ -56,8 +73,32 @@ public class LedgerComponent implements Ledger {
                 ? Paths.get(dataDirectory(context), "ledger", "ledger.mv.db")
                 : Paths.get(config.path());
         long t0 = System.nanoTime();
+        this.clock = clock;
         store = new LedgerStore(file, clock, Math.max(1, config.maxBatch()));
         log.info("ledger open at {} in {} ms: {}", file.toAbsolutePath(), (System.nanoTime() - t0) / 1_000_000, store.recoveryReport());
+        if (config.archiveAfterDays() > 0) {
+            long hours = Math.max(1, config.housekeepingHours());
+            int days = config.archiveAfterDays();
+            housekeeping.scheduleWithFixedDelay(() -> housekeep(days), hours, hours, TimeUnit.HOURS);
+        }
+    }
+
+    /** Archives closed sessions older than {@code days} and compacts the hot file. */
+    String housekeep(int days) {
+        try {
+            long moved = store.archiveOlderThan(clock.instant().minus(Duration.ofDays(days))).toCompletableFuture().get();
+            long before = store.fileSize();
+            store.compact(10_000).toCompletableFuture().get();
+            String line = "housekeeping: archived " + moved + " facts; file " + before / 1024 + " KiB -> " + store.fileSize() / 1024 + " KiB";
+            log.info(line);
+            return line;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "housekeeping interrupted";
+        } catch (ExecutionException e) {
+            log.error("ledger housekeeping failed: {}", e.getCause().toString());
+            return "housekeeping failed: " + e.getCause();
+        }
     }
 
     static String dataDirectory(BundleContext context) {
@@ -67,6 +108,7 @@ public class LedgerComponent implements Ledger {
 
     @Deactivate
     void deactivate() {
+        housekeeping.shutdownNow();
         store.close();
         log.info("ledger closed at seq {}", store.head());
     }

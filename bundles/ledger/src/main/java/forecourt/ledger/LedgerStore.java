@@ -77,6 +77,11 @@ final class LedgerStore implements Ledger, AutoCloseable {
     private final MVMap<String, byte[]> instructions;
     private final MVMap<Long, String> openInstructions;
     private final MVMap<String, String> meta;
+    private final LedgerArchive archive;
+    // the first seq still in the hot store; entries below it are in the archive
+    private volatile long cut;
+    // hash of entry cut-1: where the hot store's chain starts
+    private volatile byte[] checkpoint;
     private final BlockingQueue<Op> queue;
     private final int maxBatch;
     private final Thread writer;
@@ -96,6 +101,10 @@ final class LedgerStore implements Ledger, AutoCloseable {
     }
 
     LedgerStore(Path file, Clock clock, int maxBatch) {
+        this(file, file.resolveSibling("archive.mv.db"), clock, maxBatch);
+    }
+
+    LedgerStore(Path file, Path archiveFile, Clock clock, int maxBatch) {
         this.file = file;
         this.clock = clock;
         this.maxBatch = maxBatch;
@@ -108,13 +117,21 @@ final class LedgerStore implements Ledger, AutoCloseable {
         this.instructions = store.openMap("instructions");
         this.openInstructions = store.openMap("openInstructions");
         this.meta = store.openMap("meta");
+        this.archive = new LedgerArchive(archiveFile, report);
+        this.cut = Long.parseLong(meta.getOrDefault("archive.cut", "1"));
+        String cutHash = meta.get("archive.cutHash");
+        this.checkpoint = cutHash == null ? EntryCodec.GENESIS : HexFormat.of().parseHex(cutHash);
 
         Long last = journal.lastKey();
+        if (last == null && cut > 1) {
+            last = cut - 1; // everything so far is archived: the chain continues from the checkpoint
+        }
         head = last == null ? 0 : last;
-        headHash = last == null ? EntryCodec.GENESIS : EntryCodec.storedHash(journal.get(last));
+        headHash = last == null ? EntryCodec.GENESIS : last >= cut ? EntryCodec.storedHash(journal.get(last)) : checkpoint;
         durableHead = head;
-        ChainVerification tail = verifyRange(Math.max(1, head - 999), head);
-        report.append(head).append(" facts; last ").append(tail.checked()).append(" chained ")
+        ChainVerification tail = verifyRange(Math.max(cut, head - 999), head);
+        report.append(head).append(" facts").append(cut > 1 ? " (" + (cut - 1) + " archived)" : "").append("; last ")
+                .append(tail.checked()).append(" chained ")
                 .append(tail.intact() ? "intact" : "BROKEN at seq " + tail.firstBad() + ": " + tail.problem());
         if (!tail.intact()) {
             log.error("LEDGER CHAIN BROKEN at seq {}: {} — the journal was changed outside Forecourt; run ledger verify",
@@ -139,7 +156,7 @@ final class LedgerStore implements Ledger, AutoCloseable {
         writer.start();
     }
 
-    private static MVStore openOrQuarantine(Path file, StringBuilder report) {
+    static MVStore openOrQuarantine(Path file, StringBuilder report) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
         } catch (IOException e) {
@@ -369,10 +386,15 @@ final class LedgerStore implements Ledger, AutoCloseable {
     /** Returns the recorded entry for this natural key if the same fact is already there. */
     private Optional<JournalEntry> existing(Fact fact) {
         Long seq = keys.get(fact.naturalKey());
+        byte[] stored = seq == null ? null : journal.get(seq);
         if (seq == null) {
+            seq = archive.seqOf(fact.naturalKey()); // archived facts still deduplicate
+            stored = seq == null ? null : archive.entry(seq);
+        }
+        if (stored == null) {
             return Optional.empty();
         }
-        JournalEntry recorded = EntryCodec.decode(journal.get(seq));
+        JournalEntry recorded = EntryCodec.decode(stored);
         if (!recorded.fact().equals(fact)) {
             throw new FactConflictException(fact.naturalKey(), seq);
         }
@@ -629,11 +651,108 @@ final class LedgerStore implements Ledger, AutoCloseable {
         return ViewCodec.decodeInstruction(view);
     }
 
+    // ---------------------------------------------------------------- housekeeping
+
+    /**
+     * Moves the oldest run of the journal into the archive: every entry recorded before
+     * {@code threshold} whose session is CLOSED (or that belongs to no billed session),
+     * up to the first entry that is younger, belongs to a live session, or precedes an
+     * open instruction. The archive is written and synced first; only then does the hot
+     * store let go, and a crash in between leaves the run in both, never in neither.
+     *
+     * @return how many facts were archived
+     */
+    CompletionStage<Long> archiveOlderThan(Instant threshold) {
+        CompletableFuture<Long> moved = new CompletableFuture<>();
+        submit(s -> {
+            moved.complete(s.archiveInWriter(threshold));
+            return null;
+        }).whenComplete((ok, failure) -> {
+            if (failure != null) {
+                moved.completeExceptionally(failure);
+            }
+        });
+        return moved;
+    }
+
+    private long archiveInWriter(Instant threshold) {
+        long from = cut;
+        long to = from;
+        Long firstOpen = openInstructions.firstKey();
+        List<byte[]> run = new ArrayList<>();
+        Map<String, Long> runKeys = new LinkedHashMap<>();
+        while (to <= head && (firstOpen == null || to < firstOpen)) {
+            byte[] stored = journal.get(to);
+            JournalEntry e = EntryCodec.decode(stored);
+            if (!e.recordedAt().isBefore(threshold)) {
+                break;
+            }
+            String session = e.fact().session();
+            if (session != null) {
+                byte[] view = sessions.get(session);
+                PaymentSession p = view == null ? null : ViewCodec.decodeSession(view);
+                boolean finished = p == null || p.state() == null || p.state() == PaymentSessionState.CLOSED;
+                if (!finished || p != null && !p.updatedAt().isBefore(threshold)) {
+                    break;
+                }
+            }
+            run.add(stored);
+            runKeys.put(e.fact().naturalKey(), e.seq());
+            to++;
+        }
+        if (run.isEmpty()) {
+            return 0;
+        }
+        long end = to;
+        Map<String, byte[]> finishedSessions = new LinkedHashMap<>();
+        for (Map.Entry<String, byte[]> view : sessions.entrySet()) {
+            PaymentSession p = ViewCodec.decodeSession(view.getValue());
+            if (!p.factSeqs().isEmpty() && p.factSeqs().get(p.factSeqs().size() - 1) < end
+                    && (p.state() == null || p.state() == PaymentSessionState.CLOSED)) {
+                finishedSessions.put(view.getKey(), view.getValue());
+            }
+        }
+        archive.take(run, runKeys, finishedSessions);
+        byte[] newCheckpoint = EntryCodec.storedHash(run.get(run.size() - 1));
+        for (long seq = from; seq < end; seq++) {
+            journal.remove(seq);
+        }
+        runKeys.keySet().forEach(keys::remove);
+        finishedSessions.keySet().forEach(sessions::remove);
+        meta.put("archive.cut", Long.toString(end));
+        meta.put("archive.cutHash", HexFormat.of().formatHex(newCheckpoint));
+        cut = end;
+        checkpoint = newCheckpoint;
+        log.info("archived {} facts (seq {}..{}) and {} closed sessions", run.size(), from, end - 1, finishedSessions.size());
+        return run.size();
+    }
+
+    /** Rewrites live chunks so the file stops growing with what was archived or superseded. */
+    CompletionStage<Appended> compact(int maxMillis) {
+        return submit(s -> {
+            s.store.commit();
+            s.store.compactFile(maxMillis);
+            return null;
+        });
+    }
+
+    long archivedFacts() {
+        return archive.size();
+    }
+
+    long cut() {
+        return cut;
+    }
+
     // ---------------------------------------------------------------- reads
 
     @Override
     public Optional<PaymentSession> session(String authorizationReference) {
-        return Optional.ofNullable(sessions.get(authorizationReference)).map(ViewCodec::decodeSession);
+        byte[] view = sessions.get(authorizationReference);
+        if (view == null) {
+            view = archive.session(authorizationReference);
+        }
+        return Optional.ofNullable(view).map(ViewCodec::decodeSession);
     }
 
     @Override
@@ -698,7 +817,8 @@ final class LedgerStore implements Ledger, AutoCloseable {
         if (seq < 1 || seq > durableHead) {
             return Optional.empty();
         }
-        return Optional.ofNullable(journal.get(seq)).map(EntryCodec::decode);
+        byte[] stored = seq < cut ? archive.entry(seq) : journal.get(seq);
+        return Optional.ofNullable(stored).map(EntryCodec::decode);
     }
 
     @Override
@@ -706,7 +826,7 @@ final class LedgerStore implements Ledger, AutoCloseable {
         long durable = durableHead;
         List<JournalEntry> out = new ArrayList<>(Math.min(max, 1024));
         for (long seq = Math.max(1, fromSeq); seq <= durable && out.size() < max; seq++) {
-            byte[] stored = journal.get(seq);
+            byte[] stored = seq < cut ? archive.entry(seq) : journal.get(seq);
             if (stored != null) {
                 out.add(EntryCodec.decode(stored));
             }
@@ -721,15 +841,25 @@ final class LedgerStore implements Ledger, AutoCloseable {
 
     @Override
     public ChainVerification verify() {
-        return verifyRange(1, durableHead);
+        long archivedTo = cut - 1;
+        ChainVerification archived = verifyRange(1, archivedTo);
+        if (!archived.intact()) {
+            return archived;
+        }
+        if (archivedTo > 0 && !Arrays.equals(EntryCodec.storedHash(archive.entry(archivedTo)), checkpoint)) {
+            return new ChainVerification(archived.checked(), archivedTo, "archive does not end at the checkpoint");
+        }
+        ChainVerification hot = verifyRange(cut, durableHead);
+        return new ChainVerification(archived.checked() + hot.checked(), hot.firstBad(), hot.problem());
     }
 
     /** Recomputes hashes and links over [from, to]; an archive checkpoint, if any, anchors {@code from}. */
     ChainVerification verifyRange(long from, long to) {
-        byte[] expectedPrevious = null;
+        // the hot store's first entry links to the archive's checkpoint
+        byte[] expectedPrevious = from == cut && cut > 1 ? checkpoint : null;
         long checked = 0;
         for (long seq = from; seq <= to; seq++) {
-            byte[] stored = journal.get(seq);
+            byte[] stored = seq < cut ? archive.entry(seq) : journal.get(seq);
             if (stored == null) {
                 return new ChainVerification(checked, seq, "entry missing");
             }
@@ -815,5 +945,6 @@ final class LedgerStore implements Ledger, AutoCloseable {
             op.result().completeExceptionally(new LedgerException("the ledger closed; not recorded"));
         }
         store.close();
+        archive.close();
     }
 }
