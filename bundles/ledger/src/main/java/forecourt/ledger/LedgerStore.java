@@ -66,6 +66,7 @@ final class LedgerStore implements Ledger, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LedgerStore.class);
     /** Raise when the views' stored form or derivation changes: views are rebuilt on open. */
     static final String VIEWS_VERSION = "1";
+    static final int PAGE_SPLIT_SIZE = Integer.getInteger("forecourt.ledger.pageSplitSize", 8 * 1024);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Path file;
@@ -266,8 +267,11 @@ final class LedgerStore implements Ledger, AutoCloseable {
     }
 
     private static MVStore open(Path file) {
-        // auto-commit off: commits happen only where the writer places them, after checks
-        return new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().open();
+        // auto-commit off: commits happen only where the writer places them, after checks.
+        // Small pages: natural keys arrive in no order, and every commit rewrites each leaf
+        // page it touched; 8 KiB pages (default 16) cut the bytes written and synced per
+        // commit without much more page overhead in the compacted file (see bench/ledger.sh).
+        return new MVStore.Builder().fileName(file.toString()).autoCommitDisabled().pageSplitSize(PAGE_SPLIT_SIZE).open();
     }
 
     String recoveryReport() {
@@ -373,8 +377,9 @@ final class LedgerStore implements Ledger, AutoCloseable {
     /** Writes one entry and everything derived from it. Writer thread only. */
     private JournalEntry write(Fact fact) {
         long seq = head + 1;
-        byte[] stored = EntryCodec.encode(seq, clock.instant(), fact, headHash);
-        JournalEntry entry = EntryCodec.decode(stored);
+        Instant at = clock.instant();
+        byte[] stored = EntryCodec.encode(seq, at, fact, headHash);
+        JournalEntry entry = new JournalEntry(seq, Instant.ofEpochMilli(at.toEpochMilli()), fact, headHash, EntryCodec.storedHash(stored));
         journal.put(seq, stored);
         keys.put(fact.naturalKey(), seq);
         applyToViews(entry);
