@@ -95,14 +95,14 @@ final class EntryCodec {
         return Arrays.equals(computed, 0, HASH_BYTES, stored, stored.length - HASH_BYTES, stored.length);
     }
 
-    private static void writeOptional(DataOutputStream out, String value) throws IOException {
+    static void writeOptional(DataOutputStream out, String value) throws IOException {
         out.writeBoolean(value != null);
         if (value != null) {
             out.writeUTF(value);
         }
     }
 
-    private static String readOptional(DataInputStream in) throws IOException {
+    static String readOptional(DataInputStream in) throws IOException {
         return in.readBoolean() ? in.readUTF() : null;
     }
 

@@ -36,7 +36,7 @@ public class LedgerCommands {
     }
 
     public String status() {
-        LedgerStore s = ledger.store();
+        LedgerStore s = ledger;
         StringBuilder out = new StringBuilder();
         out.append("ledger ").append(s.file().toAbsolutePath()).append(": ").append(s.head()).append(" facts, ")
                 .append(s.fileSize() / 1024).append(" KiB, ").append(s.batches()).append(" commits, ")

@@ -62,7 +62,7 @@ import forecourt.ledger.ViewCodec.StoredInstruction;
  * The views are derived from entries by {@link #applyToViews}, the same function that
  * {@link #rebuildViews} replays over the whole journal, so they cannot drift from it.
  */
-final class LedgerStore implements Ledger, AutoCloseable {
+class LedgerStore implements Ledger, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LedgerStore.class);
     /** Raise when the views' stored form or derivation changes: views are rebuilt on open. */
     static final String VIEWS_VERSION = "1";

@@ -55,14 +55,14 @@ final class ViewCodec {
         return write(out -> {
             out.writeUTF(e.key().value());
             out.writeUTF(e.link());
-            writeOptional(out, e.session());
+            EntryCodec.writeOptional(out, e.session());
             out.writeBoolean(e.money());
             out.writeLong(e.enqueuedSeq());
             out.writeInt(e.attempts());
             out.writeUTF(e.status().name());
             out.writeLong(e.nextAttemptAt() == null ? Long.MIN_VALUE : e.nextAttemptAt().toEpochMilli());
-            writeOptional(out, e.lastDetail());
-            writeOptional(out, e.upstreamReference());
+            EntryCodec.writeOptional(out, e.lastDetail());
+            EntryCodec.writeOptional(out, e.upstreamReference());
             out.writeBoolean(stored.reviewedWhileUnresolved());
         });
     }
@@ -71,14 +71,14 @@ final class ViewCodec {
         return read(bytes, in -> {
             IdempotencyKey key = new IdempotencyKey(in.readUTF());
             String link = in.readUTF();
-            String session = readOptional(in);
+            String session = EntryCodec.readOptional(in);
             boolean money = in.readBoolean();
             long seq = in.readLong();
             int attempts = in.readInt();
             OutboxEntry.Status status = OutboxEntry.Status.valueOf(in.readUTF());
             long next = in.readLong();
-            String detail = readOptional(in);
-            String upstream = readOptional(in);
+            String detail = EntryCodec.readOptional(in);
+            String upstream = EntryCodec.readOptional(in);
             boolean reviewedUnresolved = in.readBoolean();
             return new StoredInstruction(new OutboxEntry(key, link, session, money, seq, attempts, status,
                     next == Long.MIN_VALUE ? null : Instant.ofEpochMilli(next), detail, upstream), reviewedUnresolved);
@@ -111,16 +111,5 @@ final class ViewCodec {
         } catch (IOException e) {
             throw new IllegalStateException("corrupt view record", e);
         }
-    }
-
-    private static void writeOptional(DataOutputStream out, String value) throws IOException {
-        out.writeBoolean(value != null);
-        if (value != null) {
-            out.writeUTF(value);
-        }
-    }
-
-    private static String readOptional(DataInputStream in) throws IOException {
-        return in.readBoolean() ? in.readUTF() : null;
     }
 }
