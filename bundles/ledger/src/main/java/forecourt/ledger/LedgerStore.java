@@ -62,10 +62,10 @@ import forecourt.ledger.ViewCodec.StoredInstruction;
  * The views are derived from entries by {@link #applyToViews}, the same function that
  * {@link #rebuildViews} replays over the whole journal, so they cannot drift from it.
  */
-class LedgerStore implements Ledger, AutoCloseable {
+public class LedgerStore implements Ledger, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LedgerStore.class);
     /** Raise when the views' stored form or derivation changes: views are rebuilt on open. */
-    static final String VIEWS_VERSION = "1";
+    static final String VIEWS_VERSION = "2";
     static final int PAGE_SPLIT_SIZE = Integer.getInteger("forecourt.ledger.pageSplitSize", 8 * 1024);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -101,7 +101,7 @@ class LedgerStore implements Ledger, AutoCloseable {
     private record Op(Function<LedgerStore, Appended> work, CompletableFuture<Appended> result) {
     }
 
-    LedgerStore(Path file, Clock clock, int maxBatch) {
+    public LedgerStore(Path file, Clock clock, int maxBatch) {
         this(file, file.resolveSibling("archive.mv.db"), clock, maxBatch);
     }
 
@@ -471,7 +471,7 @@ class LedgerStore implements Ledger, AutoCloseable {
         IdempotencyKey key = new IdempotencyKey(body.get("key").asText());
         if (entry.fact().type() == FactType.INSTRUCTION_ENQUEUED) {
             OutboxEntry e = new OutboxEntry(key, body.get("link").asText(), entry.fact().session(), body.get("money").asBoolean(),
-                    entry.seq(), 0, OutboxEntry.Status.PENDING, entry.recordedAt(), null, null);
+                    entry.seq(), 0, OutboxEntry.Status.PENDING, entry.recordedAt(), null, null, 0);
             instructions.put(key.value(), ViewCodec.encodeInstruction(new StoredInstruction(e, false)));
             openInstructions.put(entry.seq(), key.value());
             return;
@@ -501,7 +501,11 @@ class LedgerStore implements Ledger, AutoCloseable {
                 // an attempt that may have landed is resolved first, even after a person's retry
                 OutboxEntry.Status resume = reviewedUnresolved ? OutboxEntry.Status.UNKNOWN : OutboxEntry.Status.PENDING;
                 reviewedUnresolved = false;
-                yield with(e, e.attempts(), resume, entry.recordedAt(), "retry by " + text(body, "who") + ": " + text(body, "why"), e.upstreamReference());
+                OutboxEntry retried = with(e, e.attempts(), resume, entry.recordedAt(), "retry by " + text(body, "who") + ": " + text(body, "why"),
+                        e.upstreamReference());
+                yield new OutboxEntry(retried.key(), retried.link(), retried.session(), retried.money(), retried.enqueuedSeq(),
+                        retried.attempts(), retried.status(), retried.nextAttemptAt(), retried.lastDetail(), retried.upstreamReference(),
+                        e.attempts());
             }
             case INSTRUCTION_CANCELLED -> with(e, e.attempts(), OutboxEntry.Status.CANCELLED, null,
                     "cancelled by " + text(body, "who") + ": " + text(body, "why"), e.upstreamReference());
@@ -514,7 +518,8 @@ class LedgerStore implements Ledger, AutoCloseable {
     }
 
     private static OutboxEntry with(OutboxEntry e, int attempts, OutboxEntry.Status status, Instant next, String detail, String upstream) {
-        return new OutboxEntry(e.key(), e.link(), e.session(), e.money(), e.enqueuedSeq(), attempts, status, next, detail, upstream);
+        return new OutboxEntry(e.key(), e.link(), e.session(), e.money(), e.enqueuedSeq(), attempts, status, next, detail, upstream,
+                e.attemptsAtLastRetry());
     }
 
     /** Clears every view and derives it again from the journal. Writer thread (or constructor) only. */

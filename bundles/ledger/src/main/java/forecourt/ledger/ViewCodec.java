@@ -64,6 +64,7 @@ final class ViewCodec {
             EntryCodec.writeOptional(out, e.lastDetail());
             EntryCodec.writeOptional(out, e.upstreamReference());
             out.writeBoolean(stored.reviewedWhileUnresolved());
+            out.writeInt(e.attemptsAtLastRetry());
         });
     }
 
@@ -80,8 +81,9 @@ final class ViewCodec {
             String detail = EntryCodec.readOptional(in);
             String upstream = EntryCodec.readOptional(in);
             boolean reviewedUnresolved = in.readBoolean();
+            int attemptsAtLastRetry = in.readInt();
             return new StoredInstruction(new OutboxEntry(key, link, session, money, seq, attempts, status,
-                    next == Long.MIN_VALUE ? null : Instant.ofEpochMilli(next), detail, upstream), reviewedUnresolved);
+                    next == Long.MIN_VALUE ? null : Instant.ofEpochMilli(next), detail, upstream, attemptsAtLastRetry), reviewedUnresolved);
         });
     }
 

@@ -11,9 +11,16 @@ import forecourt.api.id.IdempotencyKey;
  * @param attempts      attempts recorded so far
  * @param nextAttemptAt when it is due (PENDING), or {@code null}
  * @param lastDetail    the last outcome's line for operators
+ * @param attemptsAtLastRetry {@code attempts} when a person last sent it again: the
+ *                      attempt budget counts from there
  */
 public record OutboxEntry(IdempotencyKey key, String link, String session, boolean money, long enqueuedSeq, int attempts,
-        Status status, Instant nextAttemptAt, String lastDetail, String upstreamReference) {
+        Status status, Instant nextAttemptAt, String lastDetail, String upstreamReference, int attemptsAtLastRetry) {
+
+    /** Attempts since the instruction was enqueued or a person last retried it. */
+    public int attemptsSinceRetry() {
+        return attempts - attemptsAtLastRetry;
+    }
 
     public enum Status {
         /** Waiting for its next attempt. */
