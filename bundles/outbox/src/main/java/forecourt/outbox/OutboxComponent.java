@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
@@ -63,7 +64,9 @@ public class OutboxComponent {
     }
 
     private final Ledger ledger;
-    private final Map<String, InstructionHandler> handlers = new ConcurrentHashMap<>();
+    // every handler claiming a link, oldest first: the first one serves. Two at once is an
+    // update in progress (version 2 installed before version 1 leaves), or a misconfiguration.
+    private final Map<String, List<InstructionHandler>> handlers = new ConcurrentHashMap<>();
     private final Set<String> busyLinks = ConcurrentHashMap.newKeySet();
     private final DeliveryWorker worker;
     private final ScheduledExecutorService passes;
@@ -74,7 +77,7 @@ public class OutboxComponent {
         this.ledger = ledger;
         DeliveryPolicy policy = new DeliveryPolicy(config.maxAttempts(), Duration.ofMillis(config.backoffBaseMillis()),
                 Duration.ofMillis(config.backoffCapMillis()), config.jitterPercent() / 100.0);
-        this.worker = new DeliveryWorker(ledger, clock, handlers::get, policy, new SecureRandom());
+        this.worker = new DeliveryWorker(ledger, clock, this::handlerFor, policy, new SecureRandom());
         AtomicInteger n = new AtomicInteger();
         this.drains = Executors.newFixedThreadPool(Math.max(1, config.threads()), r -> {
             Thread t = new Thread(r, "forecourt-outbox-" + n.incrementAndGet());
@@ -87,7 +90,7 @@ public class OutboxComponent {
             return t;
         });
         passes.scheduleWithFixedDelay(this::pass, 0, Math.max(10, config.pollMillis()), TimeUnit.MILLISECONDS);
-        log.info("outbox delivery running: {} open instruction(s), handlers for {}", ledger.outbox().size(), handlers.keySet());
+        log.info("outbox delivery running: {} open instruction(s)", ledger.outbox().size());
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -97,18 +100,26 @@ public class OutboxComponent {
             log.error("instruction handler {} has no '{}' property: ignored", handler.getClass().getName(), InstructionHandler.LINK);
             return;
         }
-        InstructionHandler previous = handlers.putIfAbsent(l, handler);
-        if (previous != null && previous != handler) {
-            log.error("two handlers claim link {}: keeping {}, ignoring {}", l, previous.getClass().getName(), handler.getClass().getName());
+        List<InstructionHandler> claimants = handlers.computeIfAbsent(l, k -> new CopyOnWriteArrayList<>());
+        claimants.add(handler);
+        if (claimants.size() > 1) {
+            log.warn("{} handlers claim link {}: the first keeps serving until it leaves", claimants.size(), l);
         } else {
             log.info("handler for link {} available", l);
         }
     }
 
+    private InstructionHandler handlerFor(String link) {
+        List<InstructionHandler> claimants = handlers.get(link);
+        return claimants == null || claimants.isEmpty() ? null : claimants.get(0);
+    }
+
     void removeHandler(InstructionHandler handler, Map<String, Object> properties) {
         Object link = properties.get(InstructionHandler.LINK);
-        if (link instanceof String l && handlers.remove(l, handler)) {
-            log.info("handler for link {} gone: its instructions wait", l);
+        if (link instanceof String l) {
+            List<InstructionHandler> claimants = handlers.getOrDefault(l, List.of());
+            claimants.remove(handler);
+            log.info(claimants.isEmpty() ? "handler for link {} gone: its instructions wait" : "handler for link {} replaced", l);
         }
     }
 
@@ -116,7 +127,7 @@ public class OutboxComponent {
         try {
             for (Map.Entry<String, List<OutboxEntry>> due : worker.dueByLink().entrySet()) {
                 String link = due.getKey();
-                if (!handlers.containsKey(link) || !busyLinks.add(link)) {
+                if (handlerFor(link) == null || !busyLinks.add(link)) {
                     continue;
                 }
                 try {
@@ -155,7 +166,8 @@ public class OutboxComponent {
         out.append(String.format("delivered %d, declined %d, retryable %d, unknown %d, resolved %d, to review %d%n",
                 worker.delivered.sum(), worker.declined.sum(), worker.retryable.sum(), worker.unknown.sum(), worker.resolved.sum(),
                 worker.reviews.sum()));
-        out.append("handlers: ").append(handlers.keySet()).append('\n');
+        out.append("handlers: ").append(handlers.entrySet().stream().filter(h -> !h.getValue().isEmpty()).map(Map.Entry::getKey).sorted().toList())
+                .append('\n');
         worker.describeLinks().forEach(l -> out.append("  ").append(l).append('\n'));
         return out.toString();
     }

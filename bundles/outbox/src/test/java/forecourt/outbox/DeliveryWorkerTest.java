@@ -62,7 +62,9 @@ class DeliveryWorkerTest {
         /** a final no */
         DECLINE,
         /** the adapter sent it and then threw */
-        THROW_AFTER_APPLY
+        THROW_AFTER_APPLY,
+        /** a slow answer, in time */
+        SLOW
     }
 
     /** An idempotent upstream per link that also polices the worker. */
@@ -118,6 +120,15 @@ class DeliveryWorkerTest {
                 case DECLINE -> {
                     return InstructionOutcome.declined("card_declined");
                 }
+                case SLOW -> {
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    apply(key);
+                    return InstructionOutcome.succeeded("ref-slow-" + key.substring(0, 12));
+                }
                 default -> {
                     apply(key);
                     mayHaveLanded.put(key, true);
@@ -170,13 +181,20 @@ class DeliveryWorkerTest {
                     for (int f = random.nextInt(5); f > 0; f--) {
                         script.add(Behaviour.values()[1 + random.nextInt(Behaviour.values().length - 1)]);
                     }
+                    // a success ends the script: nothing after it is ever asked for
+                    if (script.contains(Behaviour.SLOW)) {
+                        while (script.peekLast() != Behaviour.SLOW) {
+                            script.pollLast();
+                        }
+                    }
                     if (script.contains(Behaviour.DECLINE)) {
                         // a decline is final: whatever was scripted after it never happens
                         while (script.peekLast() != Behaviour.DECLINE) {
                             script.pollLast();
                         }
                         // and a decline after something that applied it would be a different upstream bug
-                        if (script.stream().anyMatch(b -> b == Behaviour.APPLY_THEN_DROP || b == Behaviour.THROW_AFTER_APPLY)) {
+                        if (script.stream().anyMatch(b -> b == Behaviour.APPLY_THEN_DROP || b == Behaviour.THROW_AFTER_APPLY
+                                || b == Behaviour.SLOW)) {
                             script.removeIf(b -> b == Behaviour.DECLINE);
                         } else {
                             declinedKeys.put(k.value(), true);
