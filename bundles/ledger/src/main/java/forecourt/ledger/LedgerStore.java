@@ -832,6 +832,15 @@ public class LedgerStore implements Ledger, AutoCloseable {
     }
 
     @Override
+    public Optional<JournalEntry> byNaturalKey(String naturalKey) {
+        Long seq = keys.get(naturalKey);
+        if (seq == null) {
+            seq = archive.seqOf(naturalKey);
+        }
+        return seq == null ? Optional.empty() : entry(seq);
+    }
+
+    @Override
     public List<JournalEntry> read(long fromSeq, int max) {
         long durable = durableHead;
         List<JournalEntry> out = new ArrayList<>(Math.min(max, 1024));

@@ -68,6 +68,9 @@ public interface Ledger {
 
     Optional<JournalEntry> entry(long seq);
 
+    /** The durable fact recorded under this natural key (hot or archived), if any. */
+    Optional<JournalEntry> byNaturalKey(String naturalKey);
+
     /** Up to {@code max} entries from {@code fromSeq} on, in order. */
     List<JournalEntry> read(long fromSeq, int max);
 

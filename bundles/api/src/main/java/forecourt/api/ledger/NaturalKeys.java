@@ -23,6 +23,14 @@ public final class NaturalKeys {
         return "tx:" + charger + ":" + transactionId + ":" + seqNo;
     }
 
+    /**
+     * Which payment session a charger's transaction belongs to: recorded when its first
+     * event names the hold's token, since later events of the transaction usually do not.
+     */
+    public static String transactionLink(String charger, String transactionId) {
+        return "txlink:" + charger + ":" + transactionId;
+    }
+
     /** A meter reading outside a transaction: charger, EVSE, timestamp, measurand. */
     public static String meterReading(String charger, int evse, String timestamp, String measurand) {
         return "meter:" + charger + ":" + evse + ":" + timestamp + ":" + measurand;

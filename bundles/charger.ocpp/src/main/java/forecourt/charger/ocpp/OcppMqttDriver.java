@@ -1,0 +1,319 @@
+package forecourt.charger.ocpp;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
+import org.eclipse.paho.client.mqttv3.MqttCallbackExtended;
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.MqttMessage;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import forecourt.api.id.ChargerId;
+import forecourt.api.ledger.Appended;
+import forecourt.api.ledger.Fact;
+import forecourt.api.ledger.FactConflictException;
+import forecourt.api.ledger.FactType;
+import forecourt.api.ledger.JournalEntry;
+import forecourt.api.ledger.Ledger;
+import forecourt.api.ledger.NaturalKeys;
+import forecourt.api.site.SiteModel;
+import forecourt.charger.ocpp.Messages.BootNotificationRequest;
+import forecourt.charger.ocpp.Messages.HeartbeatRequest;
+import forecourt.charger.ocpp.Messages.MeterValuesRequest;
+import forecourt.charger.ocpp.Messages.StatusNotificationRequest;
+import forecourt.charger.ocpp.Messages.TransactionEventRequest;
+
+/**
+ * Chargers speaking OCPP 2.0.1 over MQTT (docs/ocpp-over-mqtt.md). Every charger fact goes
+ * to the ledger, and only once it is durable does the charger get its CALLRESULT and the
+ * broker its PUBACK: a gateway crash means redelivery, never loss.
+ */
+@Component(name = "forecourt.charger.ocpp", configurationPid = "forecourt.charger.ocpp", immediate = true, service = OcppMqttDriver.class)
+@Designate(ocd = OcppMqttDriver.Config.class)
+public class OcppMqttDriver implements MqttCallbackExtended {
+    private static final Logger log = LoggerFactory.getLogger(OcppMqttDriver.class);
+
+    @ObjectClassDefinition(name = "Forecourt OCPP charger driver", description = "Chargers speaking OCPP 2.0.1 over MQTT.")
+    public @interface Config {
+        @AttributeDefinition(description = "Broker URL, e.g. tcp://127.0.0.1:1883")
+        String brokerUrl() default "tcp://127.0.0.1:1883";
+
+        @AttributeDefinition(description = "The gateway's MQTT client id (its session survives restarts)")
+        String clientId() default "forecourt-gateway";
+
+        String username() default "";
+
+        @AttributeDefinition(type = AttributeType.PASSWORD, description = "Never logged")
+        String password() default "";
+
+        @AttributeDefinition(description = "Topic prefix: <prefix>/<charger id>/up and /down")
+        String topicPrefix() default "chargers";
+
+        @AttributeDefinition(description = "Heartbeat interval told to chargers, seconds")
+        int heartbeatInterval() default 300;
+    }
+
+    private final Ledger ledger;
+    private final Clock clock;
+    private final SiteModel site;
+    private final Config config;
+    private final MqttClient client;
+    private volatile boolean stopping;
+    final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+
+    @Activate
+    public OcppMqttDriver(@Reference Ledger ledger, @Reference Clock clock, @Reference SiteModel site, Config config) throws MqttException {
+        this.ledger = ledger;
+        this.clock = clock;
+        this.site = site;
+        this.config = config;
+        // in-flight answers need no disk of their own: an answer lost in a crash makes the
+        // charger retry its CALL, which the ledger recognises as the same fact
+        this.client = new MqttClient(config.brokerUrl(), config.clientId(), new MemoryPersistence());
+        client.setCallback(this);
+        client.setManualAcks(true);
+        Thread connector = new Thread(this::connectUntilUp, "forecourt-ocpp-connect");
+        connector.setDaemon(true);
+        connector.start();
+    }
+
+    private void connectUntilUp() {
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setCleanSession(false); // the broker keeps our queue while we are down
+        options.setAutomaticReconnect(true);
+        options.setMaxInflight(1000);
+        if (!config.username().isBlank()) {
+            options.setUserName(config.username());
+            options.setPassword(config.password().toCharArray());
+        }
+        long backoff = 200;
+        while (!stopping && !client.isConnected()) {
+            try {
+                client.connect(options); // Paho does not retry a first connect itself
+            } catch (MqttException e) {
+                log.warn("MQTT broker {} not reachable ({}); retrying", config.brokerUrl(), e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    return;
+                }
+                backoff = Math.min(5000, backoff * 2);
+            }
+        }
+    }
+
+    @Override
+    public void connectComplete(boolean reconnect, String serverURI) {
+        try {
+            client.subscribe(config.topicPrefix() + "/+/up", 1);
+            log.info("OCPP over MQTT: {} to {}, listening on {}/+/up", reconnect ? "reconnected" : "connected", serverURI, config.topicPrefix());
+        } catch (MqttException e) {
+            log.error("cannot subscribe to {}/+/up: {}", config.topicPrefix(), e.toString());
+        }
+    }
+
+    @Override
+    public void connectionLost(Throwable cause) {
+        log.warn("MQTT connection lost: {} (reconnecting)", cause == null ? "?" : cause.toString());
+    }
+
+    @Override
+    public void deliveryComplete(IMqttDeliveryToken token) {
+        // answers are QoS 1 to the broker; nothing to do
+    }
+
+    boolean isConnected() {
+        return client.isConnected();
+    }
+
+    long count(String what) {
+        LongAdder a = counters.get(what);
+        return a == null ? 0 : a.sum();
+    }
+
+    private void count(String what, String charger) {
+        counters.computeIfAbsent(what, k -> new LongAdder()).increment();
+    }
+
+    @Override
+    public void messageArrived(String topic, MqttMessage message) {
+        String[] parts = topic.split("/");
+        String charger = parts.length == 3 ? parts[1] : null;
+        CompletionStage<OcppFrame> answer;
+        try {
+            answer = handle(charger, message.getPayload());
+        } catch (OcppProtocolException e) {
+            count("refused." + e.code(), charger);
+            log.warn("charger {}: {} ({})", charger, e.getMessage(), e.code());
+            answer = CompletableFuture.completedFuture(
+                    e.messageId() == null ? null : new OcppFrame.CallError(e.messageId(), e.code(), e.getMessage(), null));
+        }
+        answer.whenComplete((frame, failure) -> {
+            if (failure != null) {
+                // not durable: no answer and no PUBACK, so the broker and the charger try again
+                count("ledger.failed", charger);
+                log.error("charger {}: fact not recorded ({}); not acknowledged", charger, failure.toString());
+                return;
+            }
+            try {
+                if (frame != null && charger != null) {
+                    client.publish(config.topicPrefix() + "/" + charger + "/down", OcppCodec.encode(frame), 1, false);
+                }
+                client.messageArrivedComplete(message.getId(), message.getQos());
+            } catch (MqttException e) {
+                log.warn("charger {}: answer not sent ({}); the charger will retry", charger, e.toString());
+            }
+        });
+    }
+
+    /** @return the answer to send (null for none), completed once the fact is durable */
+    CompletionStage<OcppFrame> handle(String charger, byte[] bytes) throws OcppProtocolException {
+        OcppFrame frame = OcppCodec.decode(bytes);
+        if (charger == null || !knownCharger(charger)) {
+            throw new OcppProtocolException(OcppError.SecurityError, frame.messageId(), "unknown charger " + charger);
+        }
+        if (!(frame instanceof OcppFrame.Call call)) {
+            // answers to the gateway's own CALLs: logged until commands are sent from here
+            log.info("charger {}: {}", charger, new String(bytes, StandardCharsets.UTF_8));
+            return CompletableFuture.completedFuture(null);
+        }
+        count("call." + call.action(), charger);
+        return switch (call.action()) {
+            case "BootNotification" -> {
+                BootNotificationRequest boot = OcppCodec.bind(call, BootNotificationRequest.class);
+                yield record(call, Fact.of(FactType.CHARGER_EVENT, "charger:" + charger + ":boot:" + call.messageId(), null,
+                        body(charger, call)), new Messages.BootNotificationResponse(clock.instant().toString(), config.heartbeatInterval(),
+                                Messages.RegistrationStatus.Accepted), "boot " + boot.chargingStation().vendorName());
+            }
+            case "Heartbeat" -> {
+                OcppCodec.bind(call, HeartbeatRequest.class);
+                yield CompletableFuture.completedFuture(answer(call, new Messages.HeartbeatResponse(clock.instant().toString())));
+            }
+            case "StatusNotification" -> {
+                StatusNotificationRequest s = OcppCodec.bind(call, StatusNotificationRequest.class);
+                yield record(call, Fact.of(FactType.CHARGER_EVENT,
+                        NaturalKeys.chargerEvent(charger, "status-" + s.evseId() + "-" + s.connectorId(), s.timestamp()), null, body(charger, call)),
+                        new Messages.EmptyResponse(), null);
+            }
+            case "MeterValues" -> {
+                MeterValuesRequest m = OcppCodec.bind(call, MeterValuesRequest.class);
+                Messages.MeterValue first = m.meterValue().get(0);
+                Messages.Measurand measurand = first.sampledValue().get(0).measurand();
+                yield record(call, Fact.of(FactType.METER_READING, NaturalKeys.meterReading(charger, m.evseId(), first.timestamp(),
+                        measurand == null ? "Energy.Active.Import.Register" : measurand.name()), null, body(charger, call)),
+                        new Messages.EmptyResponse(), null);
+            }
+            case "TransactionEvent" -> transactionEvent(charger, call);
+            default -> throw new OcppProtocolException(OcppError.NotImplemented, call.messageId(), call.action() + " is not handled by the gateway");
+        };
+    }
+
+    private CompletionStage<OcppFrame> transactionEvent(String charger, OcppFrame.Call call) throws OcppProtocolException {
+        TransactionEventRequest tx = OcppCodec.bind(call, TransactionEventRequest.class);
+        String transactionId = tx.transactionInfo().transactionId();
+        String session = sessionOf(charger, transactionId, tx);
+        Fact event = Fact.of(FactType.TRANSACTION_EVENT, NaturalKeys.transactionEvent(charger, transactionId, tx.seqNo()), session,
+                body(charger, call));
+        CompletionStage<Appended> appended;
+        if (session != null && ledger.byNaturalKey(NaturalKeys.transactionLink(charger, transactionId)).isEmpty()) {
+            // link the charger's transaction to the hold first, so later events find it
+            appended = ledger.append(Fact.of(FactType.CHARGER_EVENT, NaturalKeys.transactionLink(charger, transactionId), session,
+                    "{\"charger\":\"" + charger + "\",\"transactionId\":\"" + transactionId + "\"}"))
+                    .thenCompose(link -> ledger.append(event));
+        } else {
+            appended = ledger.append(event);
+        }
+        if (tx.isOffline()) {
+            count("transaction.offline", charger);
+        }
+        return answerWhenDurable(call, appended, new Messages.EmptyResponse(), null);
+    }
+
+    /** The hold a transaction belongs to: its token when the event names it, else the link recorded earlier. */
+    private String sessionOf(String charger, String transactionId, TransactionEventRequest tx) {
+        if (tx.idToken() != null && tx.idToken().type() == Messages.IdTokenType.Central) {
+            return tx.idToken().idToken();
+        }
+        return ledger.byNaturalKey(NaturalKeys.transactionLink(charger, transactionId)).map(JournalEntry::fact).map(Fact::session).orElse(null);
+    }
+
+    private CompletionStage<OcppFrame> record(OcppFrame.Call call, Fact fact, Object response, String info) {
+        if (info != null) {
+            log.info("charger: {}", info);
+        }
+        return answerWhenDurable(call, ledger.append(fact), response, info);
+    }
+
+    private CompletionStage<OcppFrame> answerWhenDurable(OcppFrame.Call call, CompletionStage<Appended> appended, Object response, String info) {
+        return appended.handle((done, failure) -> {
+            if (failure == null) {
+                if (done.duplicate()) {
+                    count("duplicate", null);
+                }
+                return answer(call, response);
+            }
+            Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof FactConflictException conflict) {
+                // the same event (charger, transaction, seqNo) with another body: refuse, keep the first
+                count("conflict", null);
+                log.error("{}", conflict.getMessage());
+                return new OcppFrame.CallError(call.messageId(), OcppError.PropertyConstraintViolation, conflict.getMessage(), null);
+            }
+            throw new java.util.concurrent.CompletionException(cause);
+        });
+    }
+
+    private static OcppFrame answer(OcppFrame.Call call, Object response) {
+        return new OcppFrame.CallResult(call.messageId(), OcppCodec.toPayload(response));
+    }
+
+    private static String body(String charger, OcppFrame.Call call) {
+        ObjectNode body = JsonNodeFactory.instance.objectNode();
+        body.put("charger", charger);
+        body.put("action", call.action());
+        body.set("payload", call.payload());
+        return body.toString();
+    }
+
+    private boolean knownCharger(String charger) {
+        try {
+            return site.charger(new ChargerId(charger)).isPresent();
+        } catch (IllegalArgumentException notAnId) {
+            return false;
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        stopping = true;
+        try {
+            if (client.isConnected()) {
+                client.disconnect(2000);
+            }
+            client.close(); // Paho's threads are not daemons
+        } catch (MqttException e) {
+            log.warn("MQTT close: {}", e.toString());
+        }
+    }
+}
