@@ -30,6 +30,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import forecourt.api.id.ChargerId;
+import forecourt.api.id.EvseId;
 import forecourt.api.ledger.Appended;
 import forecourt.api.ledger.Fact;
 import forecourt.api.ledger.FactConflictException;
@@ -37,6 +38,7 @@ import forecourt.api.ledger.FactType;
 import forecourt.api.ledger.JournalEntry;
 import forecourt.api.ledger.Ledger;
 import forecourt.api.ledger.NaturalKeys;
+import forecourt.api.metering.OcmfVerifier;
 import forecourt.api.site.SiteModel;
 import forecourt.charger.ocpp.Messages.BootNotificationRequest;
 import forecourt.charger.ocpp.Messages.HeartbeatRequest;
@@ -75,6 +77,7 @@ public class OcppMqttDriver implements MqttCallbackExtended {
     }
 
     private final Ledger ledger;
+    private final OcmfVerifier verifier;
     private final Clock clock;
     private final SiteModel site;
     private final Config config;
@@ -83,8 +86,10 @@ public class OcppMqttDriver implements MqttCallbackExtended {
     final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
 
     @Activate
-    public OcppMqttDriver(@Reference Ledger ledger, @Reference Clock clock, @Reference SiteModel site, Config config) throws MqttException {
+    public OcppMqttDriver(@Reference Ledger ledger, @Reference Clock clock, @Reference SiteModel site, @Reference OcmfVerifier verifier,
+            Config config) throws MqttException {
         this.ledger = ledger;
+        this.verifier = verifier;
         this.clock = clock;
         this.site = site;
         this.config = config;
@@ -235,19 +240,48 @@ public class OcppMqttDriver implements MqttCallbackExtended {
         String session = sessionOf(charger, transactionId, tx);
         Fact event = Fact.of(FactType.TRANSACTION_EVENT, NaturalKeys.transactionEvent(charger, transactionId, tx.seqNo()), session,
                 body(charger, call));
+        int evse = tx.evse() != null ? tx.evse().id() : evseOfLink(charger, transactionId);
         CompletionStage<Appended> appended;
         if (session != null && ledger.byNaturalKey(NaturalKeys.transactionLink(charger, transactionId)).isEmpty()) {
             // link the charger's transaction to the hold first, so later events find it
             appended = ledger.append(Fact.of(FactType.CHARGER_EVENT, NaturalKeys.transactionLink(charger, transactionId), session,
-                    "{\"charger\":\"" + charger + "\",\"transactionId\":\"" + transactionId + "\"}"))
+                    "{\"charger\":\"" + charger + "\",\"transactionId\":\"" + transactionId + "\",\"evse\":" + evse + "}"))
                     .thenCompose(link -> ledger.append(event));
         } else {
             appended = ledger.append(event);
+        }
+        // the signed readings it carries, each verified against the EVSE's meter key, then
+        // whether the session's final reading is now proven — all durable before the answer
+        String meterKey = site.evse(new EvseId(new ChargerId(charger), Math.max(1, evse))).map(e -> e.meterPublicKey()).orElse("");
+        for (byte[] ocmf : SignedReadings.ocmfRecords(tx)) {
+            Fact reading = SignedReadings.readingFact(verifier, ocmf, evse < 1 ? "" : meterKey, charger, evse, transactionId, session);
+            if (reading.bodyText().contains("\"verified\":false")) {
+                count("reading.refused", charger);
+                log.warn("charger {} transaction {}: signed reading refused: {}", charger, transactionId, reading.bodyText());
+            }
+            appended = appended.thenCompose(previous -> ledger.append(reading));
+        }
+        if (session != null) {
+            appended = appended.thenCompose(previous -> SignedReadings.finalProof(ledger.timeline(session), session)
+                    .map(proof -> {
+                        log.info("session {}: final reading proven {}", session, proof.bodyText());
+                        return ledger.append(proof);
+                    }).orElse(CompletableFuture.completedFuture(previous)));
         }
         if (tx.isOffline()) {
             count("transaction.offline", charger);
         }
         return answerWhenDurable(call, appended, new Messages.EmptyResponse(), null);
+    }
+
+    private int evseOfLink(String charger, String transactionId) {
+        return ledger.byNaturalKey(NaturalKeys.transactionLink(charger, transactionId)).map(e -> {
+            try {
+                return OcppCodec.JSON.readTree(e.fact().body()).path("evse").asInt(0);
+            } catch (java.io.IOException unreadable) {
+                return 0;
+            }
+        }).orElse(0);
     }
 
     /** The hold a transaction belongs to: its token when the event names it, else the link recorded earlier. */

@@ -39,6 +39,10 @@ class OcppMqttDriverTest {
     Path dir;
 
     static SiteModel siteWith(String... chargers) {
+        return siteWithMeterKey("", chargers);
+    }
+
+    static SiteModel siteWithMeterKey(String meterKey, String... chargers) {
         return new SiteModel() {
             public Site site() { return null; }
             public List<Charger> chargers() { return List.of(); }
@@ -46,7 +50,9 @@ class OcppMqttDriverTest {
                 return List.of(chargers).contains(id.value()) ? Optional.of(new Charger(id, id.value(), "")) : Optional.empty();
             }
             public List<Evse> evses() { return List.of(); }
-            public Optional<Evse> evse(EvseId id) { return Optional.empty(); }
+            public Optional<Evse> evse(EvseId id) {
+                return List.of(chargers).contains(id.charger().value()) ? Optional.of(new Evse(id, "HPC", meterKey, "")) : Optional.empty();
+            }
             public List<Tariff> tariffs() { return List.of(); }
             public Optional<Tariff> tariff(String id) { return Optional.empty(); }
             public List<Terminal> terminals() { return List.of(); }
@@ -103,7 +109,8 @@ class OcppMqttDriverTest {
         try (Mosquitto broker = new Mosquitto(dir); LedgerStore ledger = new LedgerStore(dir.resolve("l.mv.db"), Clock.systemUTC(), 64)) {
             ledger.append(Fact.moving(FactType.HOLD_PLACED, NaturalKeys.hold("AT0042-HOLD1"), "AT0042-HOLD1", PaymentSessionState.AUTHORIZED,
                     "{\"amount\":5000}")).toCompletableFuture().get();
-            OcppMqttDriver driver = new OcppMqttDriver(ledger, Clock.systemUTC(), siteWith("CH1"), config(broker.url()));
+            OcppMqttDriver driver = new OcppMqttDriver(ledger, Clock.systemUTC(), siteWith("CH1"), new forecourt.metering.OcmfSignatureVerifier(),
+                    config(broker.url()));
             try (TestCharger ch1 = new TestCharger(broker.url(), "CH1"); TestCharger rogue = new TestCharger(broker.url(), "CH9")) {
                 for (int i = 0; i < 100 && !driver.isConnected(); i++) {
                     Thread.sleep(50);
