@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.eclipse.paho.client.mqttv3.IMqttDeliveryToken;
@@ -83,6 +85,13 @@ public class OcppMqttDriver implements MqttCallbackExtended {
     private final Config config;
     private final MqttClient client;
     private volatile boolean stopping;
+    // Paho's callback thread must never block on the client (a synchronous publish or
+    // subscribe there deadlocks against the receiver thread): answers go out from here, in order
+    private final ExecutorService answers = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "forecourt-ocpp-answers");
+        t.setDaemon(true);
+        return t;
+    });
     final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
 
     @Activate
@@ -113,11 +122,17 @@ public class OcppMqttDriver implements MqttCallbackExtended {
             options.setPassword(config.password().toCharArray());
         }
         long backoff = 200;
+        long nextWarning = 0;
         while (!stopping && !client.isConnected()) {
             try {
                 client.connect(options); // Paho does not retry a first connect itself
+                subscribe();
             } catch (MqttException e) {
-                log.warn("MQTT broker {} not reachable ({}); retrying", config.brokerUrl(), e.getMessage());
+                if (System.nanoTime() >= nextWarning) { // once a minute, not every retry
+                    log.warn("MQTT broker {} not reachable ({}); chargers cannot report until it is; retrying", config.brokerUrl(),
+                            e.getMessage());
+                    nextWarning = System.nanoTime() + 60_000_000_000L;
+                }
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {
@@ -130,9 +145,18 @@ public class OcppMqttDriver implements MqttCallbackExtended {
 
     @Override
     public void connectComplete(boolean reconnect, String serverURI) {
+        if (reconnect) {
+            // not on this (callback) thread: see 'answers'
+            Thread t = new Thread(this::subscribe, "forecourt-ocpp-resubscribe");
+            t.setDaemon(true);
+            t.start();
+        }
+    }
+
+    private void subscribe() {
         try {
             client.subscribe(config.topicPrefix() + "/+/up", 1);
-            log.info("OCPP over MQTT: {} to {}, listening on {}/+/up", reconnect ? "reconnected" : "connected", serverURI, config.topicPrefix());
+            log.info("OCPP over MQTT: connected to {}, listening on {}/+/up", config.brokerUrl(), config.topicPrefix());
         } catch (MqttException e) {
             log.error("cannot subscribe to {}/+/up: {}", config.topicPrefix(), e.toString());
         }
@@ -174,7 +198,7 @@ public class OcppMqttDriver implements MqttCallbackExtended {
             answer = CompletableFuture.completedFuture(
                     e.messageId() == null ? null : new OcppFrame.CallError(e.messageId(), e.code(), e.getMessage(), null));
         }
-        answer.whenComplete((frame, failure) -> {
+        answer.whenCompleteAsync((frame, failure) -> {
             if (failure != null) {
                 // not durable: no answer and no PUBACK, so the broker and the charger try again
                 count("ledger.failed", charger);
@@ -189,7 +213,7 @@ public class OcppMqttDriver implements MqttCallbackExtended {
             } catch (MqttException e) {
                 log.warn("charger {}: answer not sent ({}); the charger will retry", charger, e.toString());
             }
-        });
+        }, answers);
     }
 
     /** @return the answer to send (null for none), completed once the fact is durable */
@@ -341,6 +365,7 @@ public class OcppMqttDriver implements MqttCallbackExtended {
     @Deactivate
     void deactivate() {
         stopping = true;
+        answers.shutdown();
         try {
             if (client.isConnected()) {
                 client.disconnect(2000);
