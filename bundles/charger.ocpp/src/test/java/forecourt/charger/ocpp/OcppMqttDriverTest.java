@@ -16,6 +16,8 @@ import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.junit.jupiter.api.Test;
+
+import forecourt.testsupport.Mosquitto;
 import org.junit.jupiter.api.io.TempDir;
 
 import forecourt.api.id.ChargerId;

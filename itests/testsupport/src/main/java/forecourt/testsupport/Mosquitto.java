@@ -1,4 +1,4 @@
-package forecourt.charger.ocpp;
+package forecourt.testsupport;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -7,12 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 
-/** A real Mosquitto (Debian package) on a free loopback port, for the life of a test. */
-final class Mosquitto implements AutoCloseable {
-    final int port;
+/**
+ * A real Mosquitto (Debian package; .ci/run installs it) on a free loopback port, for the
+ * life of a test.
+ */
+public final class Mosquitto implements AutoCloseable {
+    public final int port;
     private final Process process;
 
-    Mosquitto(Path dir) throws IOException, InterruptedException {
+    public Mosquitto(Path dir) throws IOException, InterruptedException {
         Path binary = Paths.get("/usr/sbin/mosquitto");
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("mosquitto is not installed: apt-get install -y mosquitto (.ci/run does this)");
@@ -21,7 +24,7 @@ final class Mosquitto implements AutoCloseable {
             port = probe.getLocalPort();
         }
         Path conf = dir.resolve("mosquitto.conf");
-        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\n");
+        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n");
         process = new ProcessBuilder(binary.toString(), "-c", conf.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("mosquitto.log").toFile()).start();
         for (int i = 0; i < 100; i++) {
@@ -34,7 +37,7 @@ final class Mosquitto implements AutoCloseable {
         throw new IllegalStateException("mosquitto did not start on port " + port);
     }
 
-    String url() {
+    public String url() {
         return "tcp://127.0.0.1:" + port;
     }
 

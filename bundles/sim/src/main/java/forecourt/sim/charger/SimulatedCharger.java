@@ -1,0 +1,157 @@
+package forecourt.sim.charger;
+
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Base64;
+import java.util.Deque;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.eclipse.paho.client.mqttv3.MqttClient;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.MqttException;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+
+/**
+ * A charger speaking OCPP 2.0.1 over MQTT (docs/ocpp-over-mqtt.md), with its own signing
+ * meter. Like a real OCPP charger it keeps its transaction events while its link is down
+ * and sends them, in order and flagged {@code offline: true}, when the link returns.
+ */
+public final class SimulatedCharger implements AutoCloseable {
+    private final String id;
+    private final String brokerUrl;
+    private final SimulatedMeter meter;
+    private final Clock clock;
+    private final AtomicInteger messages = new AtomicInteger();
+    private final Deque<String> queued = new ArrayDeque<>();
+    /** message id → the answer frame, for every CALL answered */
+    public final Map<String, String> answers = new ConcurrentHashMap<>();
+    private MqttClient client;
+    private boolean linkUp;
+    private String transactionId;
+    private int seqNo;
+    private int evse;
+
+    public SimulatedCharger(String id, String brokerUrl, SimulatedMeter meter, Clock clock) {
+        this.id = id;
+        this.brokerUrl = brokerUrl;
+        this.meter = meter;
+        this.clock = clock;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public SimulatedMeter meter() {
+        return meter;
+    }
+
+    /** Connects and sends what was queued while the link was down. */
+    public synchronized void linkUp() throws MqttException {
+        client = new MqttClient(brokerUrl, id, new MemoryPersistence());
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setMaxInflight(1000);
+        client.connect(options);
+        client.subscribe("chargers/" + id + "/down", 1, (topic, message) -> {
+            String frame = new String(message.getPayload(), StandardCharsets.UTF_8);
+            int start = frame.indexOf('"') + 1;
+            if (start > 0) {
+                answers.put(frame.substring(start, frame.indexOf('"', start)), frame);
+            }
+        });
+        linkUp = true;
+        while (!queued.isEmpty()) {
+            publish(queued.poll());
+        }
+    }
+
+    /** The link drops (a cable, the LTE modem): energy still flows, events wait. */
+    public synchronized void linkDown() throws MqttException {
+        linkUp = false;
+        if (client != null) {
+            client.disconnectForcibly(100, 100);
+            client.close();
+            client = null;
+        }
+    }
+
+    public synchronized String boot() throws MqttException {
+        return call("BootNotification", "{\"reason\":\"PowerUp\",\"chargingStation\":{\"model\":\"SIM-HPC\",\"vendorName\":\"Forecourt\"}}");
+    }
+
+    /** The driver authorised by the gateway's hold: the transaction starts with the hold's reference as idToken. */
+    public synchronized String startTransaction(String authorizationReference, int evseId) throws MqttException {
+        this.evse = evseId;
+        this.transactionId = id + "-" + clock.millis();
+        this.seqNo = 0;
+        return transactionEvent("Started", "Authorized", ",\"idToken\":{\"idToken\":\"" + authorizationReference
+                + "\",\"type\":\"Central\"},\"evse\":{\"id\":" + evseId + ",\"connectorId\":1}", meter.sign("B", ocmfTime()));
+    }
+
+    /** Energy flows; an unsigned periodic reading goes out (real meters sign only begin and end). */
+    public synchronized String charge(BigDecimal wh) throws MqttException {
+        meter.deliver(wh);
+        String value = meter.registerWh().toPlainString();
+        return transactionEvent("Updated", "MeterValuePeriodic", ",\"meterValue\":[{\"timestamp\":\"" + clock.instant()
+                + "\",\"sampledValue\":[{\"value\":" + value + ",\"measurand\":\"Energy.Active.Import.Register\",\"unitOfMeasure\":{\"unit\":\"Wh\"}}]}]",
+                null);
+    }
+
+    public synchronized String stopTransaction() throws MqttException {
+        return transactionEvent("Ended", "StopAuthorized", ",\"evse\":{\"id\":" + evse + ",\"connectorId\":1}", meter.sign("E", ocmfTime()));
+    }
+
+    private String transactionEvent(String type, String trigger, String extra, String signedOcmf) throws MqttException {
+        String meterValue = "";
+        if (signedOcmf != null) {
+            meterValue = ",\"meterValue\":[{\"timestamp\":\"" + clock.instant() + "\",\"sampledValue\":[{\"value\":"
+                    + meter.registerWh().toPlainString() + ",\"context\":\"" + (type.equals("Started") ? "Transaction.Begin" : "Transaction.End")
+                    + "\",\"measurand\":\"Energy.Active.Import.Register\",\"unitOfMeasure\":{\"unit\":\"Wh\"},\"signedMeterValue\":{\"signedMeterData\":\""
+                    + Base64.getEncoder().encodeToString(signedOcmf.getBytes(StandardCharsets.UTF_8))
+                    + "\",\"signingMethod\":\"ECDSA-secp256r1-SHA256\",\"encodingMethod\":\"OCMF\",\"publicKey\":\"" + meter.publicKeyHex() + "\"}}]}]";
+        }
+        if (extra.contains("\"meterValue\"")) {
+            meterValue = "";
+        }
+        String payload = "{\"eventType\":\"" + type + "\",\"timestamp\":\"" + clock.instant() + "\",\"triggerReason\":\"" + trigger
+                + "\",\"seqNo\":" + seqNo++ + (linkUp ? "" : ",\"offline\":true") + ",\"transactionInfo\":{\"transactionId\":\""
+                + transactionId + "\"}" + extra + meterValue + "}";
+        return call("TransactionEvent", payload);
+    }
+
+    private String call(String action, String payload) throws MqttException {
+        String messageId = id + "-" + messages.incrementAndGet();
+        String frame = "[2,\"" + messageId + "\",\"" + action + "\"," + payload + "]";
+        if (linkUp) {
+            publish(frame);
+        } else {
+            queued.add(frame);
+        }
+        return messageId;
+    }
+
+    private void publish(String frame) throws MqttException {
+        client.publish("chargers/" + id + "/up", frame.getBytes(StandardCharsets.UTF_8), 1, false);
+    }
+
+    public synchronized int queuedEvents() {
+        return queued.size();
+    }
+
+    private String ocmfTime() {
+        // OCMF's time format: ISO 8601 with a comma before the milliseconds and a numeric offset
+        return clock.instant().toString().replace("Z", "").replace('.', ',').replaceAll(",(\\d{3})\\d*$", ",$1") + "+0000";
+    }
+
+    @Override
+    public synchronized void close() throws MqttException {
+        if (client != null) {
+            client.disconnect();
+            client.close();
+        }
+    }
+}
