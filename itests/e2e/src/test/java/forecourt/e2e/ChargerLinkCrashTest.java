@@ -2,11 +2,7 @@ package forecourt.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import forecourt.api.ledger.FactType;
 import forecourt.api.ledger.JournalEntry;
 import forecourt.ledger.LedgerStore;
+import forecourt.testsupport.Mosquitto;
 
 /**
  * Chargers stream TransactionEvents through a real broker (Mosquitto) to the exported
@@ -40,17 +37,8 @@ class ChargerLinkCrashTest {
 
     @Test
     void everyTransactionEventIsRecordedOnceAcrossAGatewayKill() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
-        Path conf = work.resolve("mosquitto.conf");
-        Files.writeString(conf, "listener " + port + " 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 100000\n");
-        Process broker = new ProcessBuilder("/usr/sbin/mosquitto", "-c", conf.toString()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("mosquitto.log").toFile()).start();
-        String url = "tcp://127.0.0.1:" + port;
-        try {
-            awaitPort(port);
+        try (Mosquitto broker = new Mosquitto(work)) {
+            String url = broker.url();
             Path data = work.resolve("data");
             String brokerProperty = "-Dforecourt.broker.url=" + url;
             GatewayProcess gw = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), brokerProperty);
@@ -109,8 +97,6 @@ class ChargerLinkCrashTest {
                     c.close();
                 }
             }
-        } finally {
-            broker.destroy();
         }
 
         try (LedgerStore ledger = new LedgerStore(work.resolve("data").resolve("ledger").resolve("ledger.mv.db"), Clock.systemUTC(), 64)) {
@@ -129,16 +115,5 @@ class ChargerLinkCrashTest {
                 assertThat(recorded.get(EVENTS - 1)).isEqualTo(EVENTS - 1);
             }
         }
-    }
-
-    private static void awaitPort(int port) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("mosquitto did not start on " + port);
     }
 }
