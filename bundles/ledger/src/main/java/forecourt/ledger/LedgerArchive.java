@@ -37,10 +37,6 @@ final class LedgerArchive implements AutoCloseable {
         return sessions.get(reference);
     }
 
-    long size() {
-        return journal.sizeAsLong();
-    }
-
     /** Stores a run of entries with their keys and finished sessions, durably, before the hot store lets go of them. */
     void take(List<byte[]> entries, Map<String, Long> entryKeys, Map<String, byte[]> finishedSessions) {
         for (byte[] stored : entries) {

@@ -533,14 +533,6 @@ public class LedgerStore implements Ledger, AutoCloseable {
         meta.put("views.version", VIEWS_VERSION);
     }
 
-    /** Rebuilds the views from the journal, in the writer, durably. */
-    CompletionStage<Appended> rebuildViews() {
-        return submit(s -> {
-            s.rebuildViewsInWriter();
-            return null;
-        });
-    }
-
     // ---------------------------------------------------------------- appends
 
     @Override
@@ -744,10 +736,6 @@ public class LedgerStore implements Ledger, AutoCloseable {
             s.store.compactFile(maxMillis);
             return null;
         });
-    }
-
-    long archivedFacts() {
-        return archive.size();
     }
 
     long cut() {

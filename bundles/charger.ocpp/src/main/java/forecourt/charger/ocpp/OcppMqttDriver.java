@@ -2,7 +2,9 @@ package forecourt.charger.ocpp;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -181,7 +183,7 @@ public class OcppMqttDriver implements MqttCallbackExtended {
         return a == null ? 0 : a.sum();
     }
 
-    private void count(String what, String charger) {
+    private void increment(String what) {
         counters.computeIfAbsent(what, k -> new LongAdder()).increment();
     }
 
@@ -193,7 +195,7 @@ public class OcppMqttDriver implements MqttCallbackExtended {
         try {
             answer = handle(charger, message.getPayload());
         } catch (OcppProtocolException e) {
-            count("refused." + e.code(), charger);
+            increment("refused." + e.code());
             log.warn("charger {}: {} ({})", charger, e.getMessage(), e.code());
             answer = CompletableFuture.completedFuture(
                     e.messageId() == null ? null : new OcppFrame.CallError(e.messageId(), e.code(), e.getMessage(), null));
@@ -201,7 +203,7 @@ public class OcppMqttDriver implements MqttCallbackExtended {
         answer.whenCompleteAsync((frame, failure) -> {
             if (failure != null) {
                 // not durable: no answer and no PUBACK, so the broker and the charger try again
-                count("ledger.failed", charger);
+                increment("ledger.failed");
                 log.error("charger {}: fact not recorded ({}); not acknowledged", charger, failure.toString());
                 return;
             }
@@ -227,7 +229,7 @@ public class OcppMqttDriver implements MqttCallbackExtended {
             log.info("charger {}: {}", charger, new String(bytes, StandardCharsets.UTF_8));
             return CompletableFuture.completedFuture(null);
         }
-        count("call." + call.action(), charger);
+        increment("call." + call.action());
         return switch (call.action()) {
             case "BootNotification" -> {
                 BootNotificationRequest boot = OcppCodec.bind(call, BootNotificationRequest.class);
@@ -261,31 +263,35 @@ public class OcppMqttDriver implements MqttCallbackExtended {
     private CompletionStage<OcppFrame> transactionEvent(String charger, OcppFrame.Call call) throws OcppProtocolException {
         TransactionEventRequest tx = OcppCodec.bind(call, TransactionEventRequest.class);
         String transactionId = tx.transactionInfo().transactionId();
-        String session = sessionOf(charger, transactionId, tx);
+        // the link recorded by the transaction's first event: later events name neither token nor EVSE
+        Optional<JournalEntry> link = ledger.byNaturalKey(NaturalKeys.transactionLink(charger, transactionId));
+        String session = tx.idToken() != null && tx.idToken().type() == Messages.IdTokenType.Central ? tx.idToken().idToken()
+                : link.map(e -> e.fact().session()).orElse(null);
+        int evse = tx.evse() != null ? tx.evse().id() : link.map(OcppMqttDriver::evseOf).orElse(0);
         Fact event = Fact.of(FactType.TRANSACTION_EVENT, NaturalKeys.transactionEvent(charger, transactionId, tx.seqNo()), session,
                 body(charger, call));
-        int evse = tx.evse() != null ? tx.evse().id() : evseOfLink(charger, transactionId);
         CompletionStage<Appended> appended;
-        if (session != null && ledger.byNaturalKey(NaturalKeys.transactionLink(charger, transactionId)).isEmpty()) {
+        if (session != null && link.isEmpty()) {
             // link the charger's transaction to the hold first, so later events find it
             appended = ledger.append(Fact.of(FactType.CHARGER_EVENT, NaturalKeys.transactionLink(charger, transactionId), session,
                     "{\"charger\":\"" + charger + "\",\"transactionId\":\"" + transactionId + "\",\"evse\":" + evse + "}"))
-                    .thenCompose(link -> ledger.append(event));
+                    .thenCompose(linked -> ledger.append(event));
         } else {
             appended = ledger.append(event);
         }
         // the signed readings it carries, each verified against the EVSE's meter key, then
         // whether the session's final reading is now proven — all durable before the answer
-        String meterKey = site.evse(new EvseId(new ChargerId(charger), Math.max(1, evse))).map(e -> e.meterPublicKey()).orElse("");
-        for (byte[] ocmf : SignedReadings.ocmfRecords(tx)) {
-            Fact reading = SignedReadings.readingFact(verifier, ocmf, evse < 1 ? "" : meterKey, charger, evse, transactionId, session);
-            if (reading.bodyText().contains("\"verified\":false")) {
-                count("reading.refused", charger);
+        List<byte[]> signed = SignedReadings.ocmfRecords(tx);
+        String meterKey = evse < 1 ? "" : site.evse(new EvseId(new ChargerId(charger), evse)).map(e -> e.meterPublicKey()).orElse("");
+        for (byte[] ocmf : signed) {
+            Fact reading = SignedReadings.readingFact(verifier, ocmf, meterKey, charger, evse, transactionId, session);
+            if (SignedReadings.isRefused(reading)) {
+                increment("reading.refused");
                 log.warn("charger {} transaction {}: signed reading refused: {}", charger, transactionId, reading.bodyText());
             }
             appended = appended.thenCompose(previous -> ledger.append(reading));
         }
-        if (session != null) {
+        if (session != null && !signed.isEmpty()) { // only a new signed reading can complete the proof
             appended = appended.thenCompose(previous -> SignedReadings.finalProof(ledger.timeline(session), session)
                     .map(proof -> {
                         log.info("session {}: final reading proven {}", session, proof.bodyText());
@@ -293,48 +299,38 @@ public class OcppMqttDriver implements MqttCallbackExtended {
                     }).orElse(CompletableFuture.completedFuture(previous)));
         }
         if (tx.isOffline()) {
-            count("transaction.offline", charger);
+            increment("transaction.offline");
         }
-        return answerWhenDurable(call, appended, new Messages.EmptyResponse(), null);
+        return answerWhenDurable(call, appended, new Messages.EmptyResponse());
     }
 
-    private int evseOfLink(String charger, String transactionId) {
-        return ledger.byNaturalKey(NaturalKeys.transactionLink(charger, transactionId)).map(e -> {
-            try {
-                return OcppCodec.JSON.readTree(e.fact().body()).path("evse").asInt(0);
-            } catch (java.io.IOException unreadable) {
-                return 0;
-            }
-        }).orElse(0);
-    }
-
-    /** The hold a transaction belongs to: its token when the event names it, else the link recorded earlier. */
-    private String sessionOf(String charger, String transactionId, TransactionEventRequest tx) {
-        if (tx.idToken() != null && tx.idToken().type() == Messages.IdTokenType.Central) {
-            return tx.idToken().idToken();
+    private static int evseOf(JournalEntry link) {
+        try {
+            return OcppCodec.JSON.readTree(link.fact().body()).path("evse").asInt(0);
+        } catch (java.io.IOException unreadable) {
+            return 0;
         }
-        return ledger.byNaturalKey(NaturalKeys.transactionLink(charger, transactionId)).map(JournalEntry::fact).map(Fact::session).orElse(null);
     }
 
     private CompletionStage<OcppFrame> record(OcppFrame.Call call, Fact fact, Object response, String info) {
         if (info != null) {
             log.info("charger: {}", info);
         }
-        return answerWhenDurable(call, ledger.append(fact), response, info);
+        return answerWhenDurable(call, ledger.append(fact), response);
     }
 
-    private CompletionStage<OcppFrame> answerWhenDurable(OcppFrame.Call call, CompletionStage<Appended> appended, Object response, String info) {
+    private CompletionStage<OcppFrame> answerWhenDurable(OcppFrame.Call call, CompletionStage<Appended> appended, Object response) {
         return appended.handle((done, failure) -> {
             if (failure == null) {
                 if (done.duplicate()) {
-                    count("duplicate", null);
+                    increment("duplicate");
                 }
                 return answer(call, response);
             }
             Throwable cause = failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             if (cause instanceof FactConflictException conflict) {
                 // the same event (charger, transaction, seqNo) with another body: refuse, keep the first
-                count("conflict", null);
+                increment("conflict");
                 log.error("{}", conflict.getMessage());
                 return new OcppFrame.CallError(call.messageId(), OcppError.PropertyConstraintViolation, conflict.getMessage(), null);
             }

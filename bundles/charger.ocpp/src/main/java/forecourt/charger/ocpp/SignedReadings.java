@@ -32,6 +32,8 @@ import forecourt.api.metering.VerifiedRecord;
  */
 final class SignedReadings {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Natural-key prefix of a reading that did not verify: recorded, never counted. */
+    private static final String REFUSED = "ocmf-refused:";
 
     private SignedReadings() {
     }
@@ -82,8 +84,12 @@ final class SignedReadings {
             return Fact.of(FactType.SIGNED_READING, NaturalKeys.signedReading(v.payload()), session, body.toString());
         } catch (RefusedReading refused) {
             body.put("verified", false).put("refused", refused.getMessage());
-            return Fact.of(FactType.SIGNED_READING, "ocmf-refused:" + NaturalKeys.sha256(ocmf), session, body.toString());
+            return Fact.of(FactType.SIGNED_READING, REFUSED + NaturalKeys.sha256(ocmf), session, body.toString());
         }
+    }
+
+    static boolean isRefused(Fact reading) {
+        return reading.naturalKey().startsWith(REFUSED);
     }
 
     /**
