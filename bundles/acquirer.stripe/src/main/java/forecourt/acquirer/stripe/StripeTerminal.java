@@ -143,7 +143,7 @@ final class StripeTerminal implements PaymentTerminal {
         Instant expiresAt = captureBefore > 0 ? Instant.ofEpochSecond(captureBefore) : placedAt.plus(terminal.holdValidity());
         String last4 = card.path("last4").asText("");
         Money authorized = Money.of(pi.path("amount_capturable").asLong(), pi.path("currency").asText().toUpperCase());
-        return new Hold(reference.value(), terminalId, evse, tariff.id(), tariff.version(), authorized, acquirerLink, intent,
+        return new Hold(reference.value(), terminalId, evse, tariff, authorized, acquirerLink, intent,
                 card.path("brand").asText(""), last4.isEmpty() ? "" : "************" + last4, placedAt, expiresAt);
     }
 

@@ -79,7 +79,7 @@ class StripeAcquirerTest {
         assertThat(hold.amount()).isEqualTo(Money.of(5000, "EUR"));
         assertThat(hold.maskedPan()).isEqualTo("************4242");
         assertThat(hold.providerReference()).startsWith("pi_");
-        assertThat(hold.tariffId()).isEqualTo("HPC");
+        assertThat(hold.tariff().id()).isEqualTo("HPC");
         assertThat(hold.expiresAt()).isAfter(hold.placedAt().plus(Duration.ofDays(1)));
         var recorded = ledger.byNaturalKey(NaturalKeys.hold(hold.authorizationReference())).orElseThrow();
         assertThat(PaymentJson.hold(recorded.fact().body())).isEqualTo(hold);

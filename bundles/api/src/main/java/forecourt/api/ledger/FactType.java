@@ -14,6 +14,8 @@ public enum FactType {
     RECONCILED, REVIEW_OPENED, REVIEW_RESOLVED, SESSION_STATE_CHANGED,
     // money and receipts, as confirmed upstream
     CAPTURED, AUTHORIZATION_REVERSED, FISCAL_RECEIPT, FINANCIAL_ADVICE_CONFIRMED,
+    // the settlement engine: gap-free receipt numbers, the driver's receipt, alarms a person must see
+    RECEIPT_NUMBER_ASSIGNED, RECEIPT_ISSUED, ALARM,
     // the outbox: instructions and their delivery, recorded by the ledger itself
     INSTRUCTION_ENQUEUED, INSTRUCTION_ATTEMPTED, INSTRUCTION_OUTCOME, INSTRUCTION_REVIEW, INSTRUCTION_RETRY,
     INSTRUCTION_CANCELLED,

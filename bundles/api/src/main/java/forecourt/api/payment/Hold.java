@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 
 import forecourt.api.id.EvseId;
 import forecourt.api.money.Money;
+import forecourt.api.site.Tariff;
 
 /**
  * A hold (pre-authorisation) as recorded in the ledger before anyone else hears of it.
@@ -16,8 +17,8 @@ import forecourt.api.money.Money;
  *                               the charger's idToken, the CPO's reference, the CDR's link
  * @param terminalId             the terminal the card was presented at
  * @param evse                   the EVSE the hold was taken for
- * @param tariffId               the EVSE's tariff
- * @param tariffVersion          the tariff version shown when the hold was placed: it prices the session
+ * @param tariff                 the EVSE's tariff, in the version shown when the hold was placed: it
+ *                               prices the session even if the configuration changes meanwhile
  * @param amount                 the amount reserved
  * @param acquirerLink           the outbox link that settles it (e.g. {@code acquirer:stripe-demo}):
  *                               capture and release go there and nowhere else
@@ -30,7 +31,7 @@ import forecourt.api.money.Money;
  * @param expiresAt              when the authorization lapses (from the provider where it says,
  *                               else from configuration)
  */
-public record Hold(String authorizationReference, String terminalId, EvseId evse, String tariffId, int tariffVersion, Money amount,
+public record Hold(String authorizationReference, String terminalId, EvseId evse, Tariff tariff, Money amount,
         String acquirerLink, String providerReference, String cardBrand, String maskedPan, Instant placedAt, Instant expiresAt) {
     private static final Pattern DIGIT = Pattern.compile("\\d");
 
@@ -38,7 +39,7 @@ public record Hold(String authorizationReference, String terminalId, EvseId evse
         Objects.requireNonNull(authorizationReference, "authorizationReference");
         Objects.requireNonNull(terminalId, "terminalId");
         Objects.requireNonNull(evse, "evse");
-        Objects.requireNonNull(tariffId, "tariffId");
+        Objects.requireNonNull(tariff, "tariff");
         Objects.requireNonNull(amount, "amount");
         Objects.requireNonNull(acquirerLink, "acquirerLink");
         Objects.requireNonNull(providerReference, "providerReference");

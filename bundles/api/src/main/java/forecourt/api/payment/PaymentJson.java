@@ -2,6 +2,7 @@ package forecourt.api.payment;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.time.Instant;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -14,6 +15,7 @@ import forecourt.api.ledger.FactType;
 import forecourt.api.ledger.NaturalKeys;
 import forecourt.api.ledger.PaymentSessionState;
 import forecourt.api.money.Money;
+import forecourt.api.site.Tariff;
 
 /**
  * The one JSON form of holds and settlement orders in the ledger, written by every
@@ -31,8 +33,12 @@ public final class PaymentJson {
         n.put("authorizationReference", hold.authorizationReference());
         n.put("terminalId", hold.terminalId());
         n.put("evse", hold.evse().toString());
-        n.put("tariffId", hold.tariffId());
-        n.put("tariffVersion", hold.tariffVersion());
+        ObjectNode t = n.putObject("tariff");
+        t.put("id", hold.tariff().id());
+        t.put("version", hold.tariff().version());
+        t.put("pricePerKwh", hold.tariff().pricePerKwh().toPlainString());
+        t.set("sessionFee", money(hold.tariff().sessionFee()));
+        t.put("vatRate", hold.tariff().vatRate());
         n.set("amount", money(hold.amount()));
         n.put("acquirerLink", hold.acquirerLink());
         n.put("providerReference", hold.providerReference());
@@ -47,9 +53,15 @@ public final class PaymentJson {
     public static Hold hold(byte[] json) {
         JsonNode n = parse(json);
         return new Hold(n.get("authorizationReference").asText(), n.get("terminalId").asText(), EvseId.parse(n.get("evse").asText()),
-                n.get("tariffId").asText(), n.get("tariffVersion").asInt(), money(n.get("amount")), n.get("acquirerLink").asText(),
+                tariff(n.get("tariff")), money(n.get("amount")), n.get("acquirerLink").asText(),
                 n.get("providerReference").asText(), n.path("cardBrand").asText(""), n.path("maskedPan").asText(""),
                 Instant.parse(n.get("placedAt").asText()), Instant.parse(n.get("expiresAt").asText()));
+    }
+
+    private static Tariff tariff(JsonNode t) {
+        // the price is an exact decimal, read from its text: never through a double
+        return new Tariff(t.get("id").asText(), t.get("version").asInt(), new BigDecimal(t.get("pricePerKwh").asText()),
+                money(t.get("sessionFee")), t.get("vatRate").asText());
     }
 
     public static String order(SettlementOrder order) {
@@ -66,6 +78,26 @@ public final class PaymentJson {
         JsonNode n = parse(json);
         return new SettlementOrder(SettlementOrder.Operation.valueOf(n.get("operation").asText()), n.get("authorizationReference").asText(),
                 n.get("providerReference").asText(), money(n.get("authorized")), money(n.get("amount")));
+    }
+
+    /** The CDR_RECEIVED fact, linked to its session by the authorization reference; {@code raw} is the CDR as received. */
+    public static Fact cdrReceived(Cdr cdr, JsonNode raw) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("countryCode", cdr.countryCode());
+        n.put("partyId", cdr.partyId());
+        n.put("id", cdr.id());
+        n.put("authorizationReference", cdr.authorizationReference());
+        n.set("totalCost", money(cdr.totalCost()));
+        n.put("totalEnergyWh", cdr.totalEnergyWh());
+        n.set("raw", raw == null ? JSON.nullNode() : raw);
+        return Fact.of(FactType.CDR_RECEIVED, NaturalKeys.cdr(cdr.countryCode(), cdr.partyId(), cdr.id()), cdr.authorizationReference(),
+                n.toString());
+    }
+
+    public static Cdr cdr(byte[] json) {
+        JsonNode n = parse(json);
+        return new Cdr(n.get("countryCode").asText(), n.get("partyId").asText(), n.get("id").asText(), n.get("authorizationReference").asText(),
+                money(n.get("totalCost")), n.get("totalEnergyWh").asLong());
     }
 
     public static ObjectNode money(Money m) {

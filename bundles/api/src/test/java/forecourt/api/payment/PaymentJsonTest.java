@@ -3,6 +3,7 @@ package forecourt.api.payment;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
@@ -11,10 +12,12 @@ import forecourt.api.id.EvseId;
 import forecourt.api.ledger.FactType;
 import forecourt.api.ledger.PaymentSessionState;
 import forecourt.api.money.Money;
+import forecourt.api.site.Tariff;
 
 class PaymentJsonTest {
     private static Hold hold(String pan) {
-        return new Hold("AT0042-0001", "T1", EvseId.parse("CH1/1"), "HPC", 3, Money.of(5000, "EUR"), "acquirer:stripe-demo", "pi_123",
+        return new Hold("AT0042-0001", "T1", EvseId.parse("CH1/1"),
+                new Tariff("HPC", 3, new BigDecimal("0.5900"), Money.of(35, "EUR"), "standard"), Money.of(5000, "EUR"), "acquirer:stripe-demo", "pi_123",
                 "visa", pan, Instant.parse("2026-11-24T10:00:00Z"), Instant.parse("2026-12-01T10:00:00Z"));
     }
 

@@ -89,6 +89,7 @@ public final class StripeEmulator implements AutoCloseable {
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         server.setExecutor(executor);
         server.createContext("/v1/", this::handle);
+        server.createContext("/_emulator/", this::admin);
         server.start();
     }
 
@@ -136,6 +137,49 @@ public final class StripeEmulator implements AutoCloseable {
     }
 
     // ---------------------------------------------------------------- HTTP
+
+    /**
+     * For tests and the demo in other processes: {@code GET /_emulator/captures},
+     * {@code GET /_emulator/intents}, {@code POST /_emulator/faults} with
+     * {@code {"script":["APPLY_THEN_DROP",...]}} or {@code {"seed":1,"rate":0.3}} or
+     * {@code {"clear":true}}, {@code POST /_emulator/cards} with {@code {"reader":..,"brand":..,"last4":..,"decline":..}}.
+     */
+    private void admin(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            JsonNode body;
+            try (InputStream in = exchange.getRequestBody()) {
+                byte[] bytes = in.readAllBytes();
+                body = bytes.length == 0 ? JSON.createObjectNode() : JSON.readTree(bytes);
+            }
+            switch (path) {
+                case "/_emulator/captures" -> Exchanges.send(exchange, 200, JSON.valueToTree(captures()).toString(), Map.of());
+                case "/_emulator/intents" -> {
+                    ObjectNode all = JSON.createObjectNode();
+                    intentIds().forEach(id -> all.set(id, intent(id)));
+                    Exchanges.send(exchange, 200, all.toString(), Map.of());
+                }
+                case "/_emulator/faults" -> {
+                    if (body.path("clear").asBoolean()) {
+                        faults.clear();
+                    }
+                    body.path("script").forEach(f -> faults.script(Fault.valueOf(f.asText())));
+                    if (body.has("rate")) {
+                        faults.random(body.path("seed").asLong(1), body.get("rate").asDouble());
+                    }
+                    Exchanges.send(exchange, 200, "{}", Map.of());
+                }
+                case "/_emulator/cards" -> {
+                    presentCard(body.path("reader").asText(), new Card(body.path("brand").asText("visa"), body.path("last4").asText("4242"),
+                            body.hasNonNull("decline") ? body.get("decline").asText() : null));
+                    Exchanges.send(exchange, 200, "{}", Map.of());
+                }
+                default -> Exchanges.send(exchange, 404, "{}", Map.of());
+            }
+        } catch (RuntimeException e) {
+            log.warn("stripe emulator admin: {}", e.toString());
+        }
+    }
 
     private record Answer(int status, String body) {
     }
