@@ -190,7 +190,9 @@ final class SettlementEngine {
                     return issueReceipt(ref, hold, f);
                 }
                 if (!settings.cpoConfirms()) {
-                    return move(ref, "closed", PaymentSessionState.CLOSED, FactType.SESSION_STATE_CHANGED, json("reason", "receipt issued"));
+                    boolean moved = move(ref, "closed", PaymentSessionState.CLOSED, FactType.SESSION_STATE_CHANGED, json("reason", "receipt issued"));
+                    logTimeline(ref);
+                    return moved;
                 }
                 return false; // CONFIRMED comes with the CPO's Financial Advice Confirmation
             }
@@ -405,6 +407,41 @@ final class SettlementEngine {
         log.info("session {}: receipt issued — charged {}, released {}, fiscal receipt {} ({})", ref, amount, hold.amount().minus(amount),
                 f.fiscalReceipt().receiptId(), settings.receiptBaseUrl() + ref);
         return true;
+    }
+
+    /** The session's story in one block of log lines, for the operator (and the demo). */
+    private void logTimeline(String ref) {
+        StringBuilder out = new StringBuilder("session " + ref + " closed — timeline:");
+        for (JournalEntry e : ledger.timeline(ref)) {
+            String type = e.fact().type().name();
+            if (type.startsWith("INSTRUCTION_") && e.fact().type() != FactType.INSTRUCTION_OUTCOME && e.fact().type() != FactType.INSTRUCTION_ENQUEUED) {
+                continue;
+            }
+            JsonNode body = readTree(e.fact().bodyText());
+            String what = switch (e.fact().type()) {
+                case HOLD_PLACED -> "hold " + PaymentJson.money(body.get("amount")) + " at " + body.path("terminalId").asText() + " for "
+                        + body.path("evse").asText() + " (" + body.path("providerReference").asText() + ")";
+                case TRANSACTION_EVENT -> body.path("payload").path("eventType").asText() + " seqNo " + body.path("payload").path("seqNo").asText()
+                        + (body.path("payload").path("offline").asBoolean() ? " (offline)" : "");
+                case SIGNED_READING -> "signed reading " + (body.path("verified").asBoolean() ? "verified" : "REFUSED");
+                case FINAL_READING_PROVEN -> "final reading proven: " + body.path("deliveredWh").asText() + " Wh";
+                case RECONCILED, REVIEW_RESOLVED -> "reconciled: " + body.path("rule").asText();
+                case INSTRUCTION_ENQUEUED -> "instruction " + body.path("key").asText() + " to " + body.path("link").asText();
+                case INSTRUCTION_OUTCOME -> "  attempt " + body.path("attempt").asText() + ": " + body.path("result").asText() + " "
+                        + body.path("detail").asText("");
+                case CAPTURED -> "CAPTURED " + PaymentJson.money(body.get("amount")) + " (" + body.path("upstreamReference").asText() + ")";
+                case AUTHORIZATION_REVERSED -> "rest of the hold RELEASED: " + PaymentJson.money(body.get("amount"));
+                case FISCAL_RECEIPT -> "fiscal receipt " + body.path("receiptId").asText() + (body.path("signature").asText().isEmpty() ? ""
+                        : " signed") + (body.path("degraded").asBoolean() ? " (degraded)" : "");
+                case RECEIPT_ISSUED -> "driver's receipt " + body.path("url").asText();
+                default -> e.fact().moveTo() == null ? "" : "";
+            };
+            String move = e.fact().moveTo() == null ? "" : " → " + e.fact().moveTo();
+            if (!what.isEmpty() || !move.isEmpty()) {
+                out.append(String.format("%n  %s  %-24s %s%s", e.recordedAt(), type, what, move));
+            }
+        }
+        log.info("{}", out);
     }
 
     // ---------------------------------------------------------------- operator decisions

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import forecourt.api.device.ChargerCommands;
 import forecourt.api.id.ChargerId;
 import forecourt.api.id.EvseId;
 import forecourt.api.ledger.Appended;
@@ -55,9 +56,10 @@ import forecourt.charger.ocpp.Messages.TransactionEventRequest;
  * to the ledger, and only once it is durable does the charger get its CALLRESULT and the
  * broker its PUBACK: a gateway crash means redelivery, never loss.
  */
-@Component(name = "forecourt.charger.ocpp", configurationPid = "forecourt.charger.ocpp", immediate = true, service = OcppMqttDriver.class)
+@Component(name = "forecourt.charger.ocpp", configurationPid = "forecourt.charger.ocpp", immediate = true,
+        service = { OcppMqttDriver.class, ChargerCommands.class })
 @Designate(ocd = OcppMqttDriver.Config.class)
-public class OcppMqttDriver implements MqttCallbackExtended {
+public class OcppMqttDriver implements MqttCallbackExtended, ChargerCommands {
     private static final Logger log = LoggerFactory.getLogger(OcppMqttDriver.class);
 
     @ObjectClassDefinition(name = "Forecourt OCPP charger driver", description = "Chargers speaking OCPP 2.0.1 over MQTT.")
@@ -95,6 +97,10 @@ public class OcppMqttDriver implements MqttCallbackExtended {
         return t;
     });
     final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    // the gateway's own CALLs to chargers awaiting their answer, by message id
+    private final Map<String, CompletableFuture<OcppFrame>> pending = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicLong callIds = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
+    private static final long COMMAND_TIMEOUT_SECONDS = 30;
 
     @Activate
     public OcppMqttDriver(@Reference Ledger ledger, @Reference Clock clock, @Reference SiteModel site, @Reference OcmfVerifier verifier,
@@ -225,8 +231,14 @@ public class OcppMqttDriver implements MqttCallbackExtended {
             throw new OcppProtocolException(OcppError.SecurityError, frame.messageId(), "unknown charger " + charger);
         }
         if (!(frame instanceof OcppFrame.Call call)) {
-            // answers to the gateway's own CALLs: logged until commands are sent from here
-            log.info("charger {}: {}", charger, new String(bytes, StandardCharsets.UTF_8));
+            // an answer to one of the gateway's own CALLs
+            CompletableFuture<OcppFrame> waiting = pending.remove(frame.messageId());
+            if (waiting == null) {
+                increment("answer.unexpected");
+                log.warn("charger {}: answer to no pending CALL: {}", charger, new String(bytes, StandardCharsets.UTF_8));
+            } else {
+                waiting.complete(frame);
+            }
             return CompletableFuture.completedFuture(null);
         }
         increment("call." + call.action());
@@ -340,6 +352,45 @@ public class OcppMqttDriver implements MqttCallbackExtended {
 
     private static OcppFrame answer(OcppFrame.Call call, Object response) {
         return new OcppFrame.CallResult(call.messageId(), OcppCodec.toPayload(response));
+    }
+
+    // ---------------------------------------------------------------- commands to chargers
+
+    @Override
+    public CompletionStage<Boolean> requestStart(EvseId evse, String authorizationReference) {
+        ObjectNode payload = JsonNodeFactory.instance.objectNode();
+        payload.putObject("idToken").put("idToken", authorizationReference).put("type", "Central");
+        payload.put("evseId", evse.evse());
+        payload.put("remoteStartId", Math.abs(authorizationReference.hashCode()));
+        return command(evse.charger().value(), "RequestStartTransaction", payload);
+    }
+
+    @Override
+    public CompletionStage<Boolean> requestStop(ChargerId charger, String transactionId) {
+        ObjectNode payload = JsonNodeFactory.instance.objectNode().put("transactionId", transactionId);
+        return command(charger.value(), "RequestStopTransaction", payload);
+    }
+
+    /** Sends a CALL to a charger; completes with whether its answer says {@code Accepted}. */
+    private CompletionStage<Boolean> command(String charger, String action, ObjectNode payload) {
+        String messageId = "gw-" + Long.toString(callIds.incrementAndGet(), 36);
+        CompletableFuture<OcppFrame> answer = new CompletableFuture<>();
+        pending.put(messageId, answer);
+        answers.execute(() -> {
+            try {
+                client.publish(config.topicPrefix() + "/" + charger + "/down",
+                        OcppCodec.encode(new OcppFrame.Call(messageId, action, payload)), 1, false);
+            } catch (MqttException e) {
+                answer.completeExceptionally(e);
+            }
+        });
+        increment("command." + action);
+        return answer.orTimeout(COMMAND_TIMEOUT_SECONDS, java.util.concurrent.TimeUnit.SECONDS).whenComplete((f, e) -> pending.remove(messageId))
+                .thenApply(frame -> {
+                    boolean accepted = frame instanceof OcppFrame.CallResult r && "Accepted".equals(r.payload().path("status").asText());
+                    log.info("charger {}: {} {} — {}", charger, action, payload, accepted ? "Accepted" : "not accepted: " + frame);
+                    return accepted;
+                });
     }
 
     private static String body(String charger, OcppFrame.Call call) {

@@ -10,6 +10,12 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
 import org.eclipse.paho.client.mqttv3.MqttClient;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
@@ -25,7 +31,14 @@ public final class SimulatedCharger implements AutoCloseable {
     private final String brokerUrl;
     private final SimulatedMeter meter;
     private final Clock clock;
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final AtomicInteger messages = new AtomicInteger();
+    private final AtomicInteger remoteStarts = new AtomicInteger();
+    private final ExecutorService commands = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "sim-charger-commands");
+        t.setDaemon(true);
+        return t;
+    });
     private final Deque<String> queued = new ArrayDeque<>();
     /** message id → the answer frame, for every CALL answered */
     public final Map<String, String> answers = new ConcurrentHashMap<>();
@@ -58,9 +71,11 @@ public final class SimulatedCharger implements AutoCloseable {
         client.connect(options);
         client.subscribe("chargers/" + id + "/down", 1, (topic, message) -> {
             String frame = new String(message.getPayload(), StandardCharsets.UTF_8);
-            int start = frame.indexOf('"') + 1;
-            if (start > 0) {
-                answers.put(frame.substring(start, frame.indexOf('"', start)), frame);
+            JsonNode parsed = JSON.readTree(frame);
+            if (parsed.path(0).asInt() == 2) {
+                commands.execute(() -> command(parsed)); // never publish from Paho's callback thread
+            } else {
+                answers.put(parsed.path(1).asText(), frame);
             }
         });
         linkUp = true;
@@ -77,6 +92,73 @@ public final class SimulatedCharger implements AutoCloseable {
             client.close();
             client = null;
         }
+    }
+
+    /** A CALL from the gateway: RequestStartTransaction / RequestStopTransaction, answered like a real charger. */
+    private void command(JsonNode call) {
+        String messageId = call.path(1).asText();
+        String action = call.path(2).asText();
+        JsonNode payload = call.path(3);
+        try {
+            switch (action) {
+                case "RequestStartTransaction" -> {
+                    boolean free;
+                    synchronized (this) {
+                        free = transactionId == null;
+                    }
+                    answer(messageId, free ? "Accepted" : "Rejected");
+                    if (free) {
+                        startTransaction(payload.path("idToken").path("idToken").asText(), payload.path("evseId").asInt(1));
+                        remoteStarts.incrementAndGet();
+                    }
+                }
+                case "RequestStopTransaction" -> {
+                    boolean ours;
+                    synchronized (this) {
+                        ours = payload.path("transactionId").asText().equals(transactionId);
+                    }
+                    answer(messageId, ours ? "Accepted" : "Rejected");
+                    if (ours) {
+                        stopTransaction();
+                    }
+                }
+                default -> publishRaw("[4,\"" + messageId + "\",\"NotImplemented\",\"" + action + " is not simulated\",{}]");
+            }
+        } catch (MqttException e) {
+            // the link dropped meanwhile: the gateway's command times out, as with a real charger
+        }
+    }
+
+    private void answer(String messageId, String status) throws MqttException {
+        publishRaw("[3,\"" + messageId + "\",{\"status\":\"" + status + "\"}]");
+    }
+
+    private synchronized void publishRaw(String frame) throws MqttException {
+        if (linkUp) {
+            publish(frame);
+        }
+    }
+
+    /** Transactions started on the gateway's request. */
+    public int remoteStarts() {
+        return remoteStarts.get();
+    }
+
+    /** The driver plugs the cable in: the EVSE reports Occupied, which is what makes the gateway take a hold. */
+    public synchronized String plugIn(int evseId) throws MqttException {
+        return call("StatusNotification", "{\"timestamp\":\"" + clock.instant() + "\",\"connectorStatus\":\"Occupied\",\"evseId\":" + evseId
+                + ",\"connectorId\":1}");
+    }
+
+    /** The driver unplugs after the transaction: the EVSE is Available again. */
+    public synchronized String unplug(int evseId) throws MqttException {
+        return call("StatusNotification", "{\"timestamp\":\"" + clock.instant() + "\",\"connectorStatus\":\"Available\",\"evseId\":" + evseId
+                + ",\"connectorId\":1}");
+    }
+
+    /** The charger's current transaction, or null. */
+    public synchronized String transactionId() {
+        return transactionId;
     }
 
     public synchronized String boot() throws MqttException {
@@ -102,7 +184,9 @@ public final class SimulatedCharger implements AutoCloseable {
     }
 
     public synchronized String stopTransaction() throws MqttException {
-        return transactionEvent("Ended", "StopAuthorized", ",\"evse\":{\"id\":" + evse + ",\"connectorId\":1}", meter.sign("E", ocmfTime()));
+        String sent = transactionEvent("Ended", "StopAuthorized", ",\"evse\":{\"id\":" + evse + ",\"connectorId\":1}", meter.sign("E", ocmfTime()));
+        transactionId = null;
+        return sent;
     }
 
     private String transactionEvent(String type, String trigger, String extra, String signedOcmf) throws MqttException {
@@ -149,6 +233,7 @@ public final class SimulatedCharger implements AutoCloseable {
 
     @Override
     public synchronized void close() throws MqttException {
+        commands.shutdownNow();
         if (client != null) {
             client.disconnect();
             client.close();

@@ -16,7 +16,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import forecourt.sim.Simulator;
 
 /** The Stripe emulator in the simulators' process (defaults suit the demo gateway's configs). */
-@Component(name = "forecourt.sim.stripe", configurationPid = "forecourt.sim.stripe", service = Simulator.class, immediate = true)
+@Component(name = "forecourt.sim.stripe", configurationPid = "forecourt.sim.stripe", service = { Simulator.class, StripeEmulatorComponent.class }, immediate = true)
 @Designate(ocd = StripeEmulatorComponent.Config.class)
 public class StripeEmulatorComponent implements Simulator {
     @ObjectClassDefinition(name = "Forecourt simulator: Stripe")
@@ -35,13 +35,18 @@ public class StripeEmulatorComponent implements Simulator {
     @Activate
     public StripeEmulatorComponent(Config config, BundleContext context) throws IOException {
         Path data = Path.of(context.getProperty("forecourt.data") == null ? "sim-data" : context.getProperty("forecourt.data"));
-        this.emulator = new StripeEmulator(data.resolve("stripe.mv.db"), config.port(), config.apiKey(), Clock.systemUTC(),
+        String port = context.getProperty("forecourt.sim.stripe.port"); // tests run several sites side by side
+        this.emulator = new StripeEmulator(data.resolve("stripe.mv.db"), port == null ? config.port() : Integer.parseInt(port), config.apiKey(), Clock.systemUTC(),
                 Duration.parse(config.authorizationValidity()));
     }
 
     @Deactivate
     void deactivate() {
         emulator.close();
+    }
+
+    public StripeEmulator emulator() {
+        return emulator;
     }
 
     @Override
