@@ -2,7 +2,6 @@ package forecourt.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,10 +22,10 @@ import forecourt.api.ledger.JournalEntry;
 import forecourt.api.ledger.PaymentSession;
 import forecourt.api.ledger.PaymentSessionState;
 import forecourt.ledger.LedgerStore;
-import forecourt.testsupport.Mosquitto;
 
 /**
- * The bad day against the exported demo gateway and the simulators, each its own process:
+ * The bad day against the exported demo gateway (with its embedded broker) and the
+ * simulators, each its own process:
  * hold at the terminal, charging starts, the WAN goes (acquirer unreachable, the charger's
  * link down) for ten minutes of charging, the driver stops offline, links return. Then:
  * one capture of the verified amount at the acquirer, the rest of the hold released, one
@@ -37,12 +36,6 @@ class BadDayTest {
     @TempDir
     Path work;
 
-    static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
-
     static JsonNode get(String url) throws Exception {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
                 HttpResponse.BodyHandlers.ofString());
@@ -51,13 +44,15 @@ class BadDayTest {
 
     @Test
     void theHoldHeldTheCaptureWaitedAndFiredOnceTheRestWasReleasedAndTheReceiptIsSigned() throws Exception {
-        int stripePort = freePort();
-        try (Mosquitto broker = new Mosquitto(work);
-                GatewayProcess sims = GatewayProcess.start("simulators.jar", work.resolve("sim-data"), GatewayProcess.repoConfigs(),
-                        "-Dforecourt.sim.scenario=badday", "-Dforecourt.broker.url=" + broker.url(), "-Dforecourt.sim.stripe.port=" + stripePort)) {
+        int stripePort = Ports.free();
+        int brokerPort = Ports.free();
+        String brokerUrl = "tcp://127.0.0.1:" + brokerPort; // the gateway's embedded broker, as on a site
+        try (GatewayProcess sims = GatewayProcess.start("simulators.jar", work.resolve("sim-data"), GatewayProcess.repoConfigs(),
+                "-Dforecourt.sim.scenario=badday", "-Dforecourt.broker.url=" + brokerUrl, "-Dforecourt.sim.stripe.port=" + stripePort)) {
             sims.awaitLine("Forecourt simulators ready", Duration.ofSeconds(60));
             Path data = work.resolve("gateway-data");
-            try (GatewayProcess gateway = GatewayProcess.start("demo.jar", data, GatewayProcess.repoConfigs(), "-Dforecourt.broker.url=" + broker.url(),
+            try (GatewayProcess gateway = GatewayProcess.start("demo.jar", data, GatewayProcess.repoConfigs(), "-Dforecourt.broker.url=" + brokerUrl,
+                    "-Dforecourt.broker.port=" + brokerPort,
                     "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort)) {
                 sims.awaitLine("SCENARIO DONE", Duration.ofMinutes(3));
                 String closed = gateway.awaitLine("closed — timeline", Duration.ofMinutes(1));

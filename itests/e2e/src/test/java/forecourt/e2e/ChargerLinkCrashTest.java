@@ -41,7 +41,8 @@ class ChargerLinkCrashTest {
             String url = broker.url();
             Path data = work.resolve("data");
             String brokerProperty = "-Dforecourt.broker.url=" + url;
-            GatewayProcess gw = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), brokerProperty);
+            GatewayProcess gw = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), brokerProperty,
+                    "-Dforecourt.broker.embedded=false");
             gw.awaitLine("OCPP over MQTT: connected", Duration.ofSeconds(30));
 
             Set<String> answered = ConcurrentHashMap.newKeySet();
@@ -78,7 +79,8 @@ class ChargerLinkCrashTest {
             Thread.sleep(900);
             gw.kill(); // power loss, mid-stream: the broker keeps queuing for the gateway's session
             Thread.sleep(700);
-            GatewayProcess again = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), brokerProperty);
+            GatewayProcess again = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), brokerProperty,
+                    "-Dforecourt.broker.embedded=false");
             try {
                 again.awaitLine("OCPP over MQTT: connected", Duration.ofSeconds(30));
                 for (Thread s : streams) {

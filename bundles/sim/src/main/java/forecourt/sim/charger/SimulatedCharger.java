@@ -42,6 +42,7 @@ public final class SimulatedCharger implements AutoCloseable {
     private final Deque<String> queued = new ArrayDeque<>();
     /** message id → the answer frame, for every CALL answered */
     public final Map<String, String> answers = new ConcurrentHashMap<>();
+    private final String password;
     private MqttClient client;
     private boolean linkUp;
     private String transactionId;
@@ -49,6 +50,12 @@ public final class SimulatedCharger implements AutoCloseable {
     private int evse;
 
     public SimulatedCharger(String id, String brokerUrl, SimulatedMeter meter, Clock clock) {
+        this(id, brokerUrl, meter, clock, null);
+    }
+
+    /** @param password its MQTT password (user name and client id are its id), or null for an open broker */
+    public SimulatedCharger(String id, String brokerUrl, SimulatedMeter meter, Clock clock, String password) {
+        this.password = password;
         this.id = id;
         this.brokerUrl = brokerUrl;
         this.meter = meter;
@@ -68,6 +75,10 @@ public final class SimulatedCharger implements AutoCloseable {
         client = new MqttClient(brokerUrl, id, new MemoryPersistence());
         MqttConnectOptions options = new MqttConnectOptions();
         options.setMaxInflight(1000);
+        if (password != null) {
+            options.setUserName(id);
+            options.setPassword(password.toCharArray());
+        }
         client.connect(options);
         client.subscribe("chargers/" + id + "/down", 1, (topic, message) -> {
             String frame = new String(message.getPayload(), StandardCharsets.UTF_8);

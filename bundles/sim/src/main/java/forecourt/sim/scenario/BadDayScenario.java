@@ -41,6 +41,7 @@ public class BadDayScenario implements Simulator {
     private final StripeEmulator stripe;
     private final String brokerUrl;
     private final int compression;
+    private final String chargerPassword;
     private volatile boolean stopping;
 
     @Activate
@@ -51,6 +52,9 @@ public class BadDayScenario implements Simulator {
         this.brokerUrl = url == null ? "tcp://127.0.0.1:1883" : url;
         String c = context.getProperty("forecourt.sim.compression");
         this.compression = c == null ? 60 : Integer.parseInt(c);
+        // the demo site's credential for CH1 (configs/forecourt.site.charger-CH1.cfg); "" for an open broker
+        String pw = context.getProperty("forecourt.sim.charger.password");
+        this.chargerPassword = pw == null ? "CH1-demo" : pw.isEmpty() ? null : pw;
         this.runner = new Thread(this::run, "sim-bad-day");
         runner.setDaemon(true);
         if (enabled) {
@@ -70,7 +74,8 @@ public class BadDayScenario implements Simulator {
     }
 
     private void run() {
-        try (SimulatedCharger ch1 = new SimulatedCharger("CH1", brokerUrl, new SimulatedMeter("SIM-CH1-1", "CH1/1"), Clock.systemUTC())) {
+        try (SimulatedCharger ch1 = new SimulatedCharger("CH1", brokerUrl, new SimulatedMeter("SIM-CH1-1", "CH1/1"), Clock.systemUTC(),
+                chargerPassword)) {
             step("the charger comes up and boots");
             until(Duration.ofMinutes(10), () -> tryLinkUp(ch1));
             // like a real charger, boot again until the gateway answers (it may not be listening yet)

@@ -1,0 +1,2 @@
+/** Deliberately empty: see bnd.bnd. */
+package org.jgroups;
