@@ -65,7 +65,7 @@ import forecourt.ledger.ViewCodec.StoredInstruction;
 public class LedgerStore implements Ledger, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LedgerStore.class);
     /** Raise when the views' stored form or derivation changes: views are rebuilt on open. */
-    static final String VIEWS_VERSION = "2";
+    static final String VIEWS_VERSION = "3";
     static final int PAGE_SPLIT_SIZE = Integer.getInteger("forecourt.ledger.pageSplitSize", 8 * 1024);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -78,6 +78,8 @@ public class LedgerStore implements Ledger, AutoCloseable {
     private final MVMap<String, byte[]> instructions;
     private final MVMap<Long, String> openInstructions;
     private final MVMap<String, String> meta;
+    // meter serial → seq of its last verified signed reading
+    private final MVMap<String, Long> meters;
     private final LedgerArchive archive;
     // the first seq still in the hot store; entries below it are in the archive
     private volatile long cut;
@@ -118,6 +120,7 @@ public class LedgerStore implements Ledger, AutoCloseable {
         this.instructions = store.openMap("instructions");
         this.openInstructions = store.openMap("openInstructions");
         this.meta = store.openMap("meta");
+        this.meters = store.openMap("meters");
         this.archive = new LedgerArchive(archiveFile, report);
         this.cut = Long.parseLong(meta.getOrDefault("archive.cut", "1"));
         String cutHash = meta.get("archive.cutHash");
@@ -461,6 +464,12 @@ public class LedgerStore implements Ledger, AutoCloseable {
         switch (fact.type()) {
             case INSTRUCTION_ENQUEUED, INSTRUCTION_ATTEMPTED, INSTRUCTION_OUTCOME, INSTRUCTION_REVIEW, INSTRUCTION_RETRY,
                     INSTRUCTION_CANCELLED -> applyToOutbox(entry);
+            case SIGNED_READING -> {
+                JsonNode body = parse(fact.body());
+                if (body.path("verified").asBoolean(false) && body.hasNonNull("meterSerial")) {
+                    meters.put(body.get("meterSerial").asText(), entry.seq());
+                }
+            }
             default -> {
             }
         }
@@ -525,6 +534,7 @@ public class LedgerStore implements Ledger, AutoCloseable {
     /** Clears every view and derives it again from the journal. Writer thread (or constructor) only. */
     private void rebuildViewsInWriter() {
         sessions.clear();
+        meters.clear();
         instructions.clear();
         openInstructions.clear();
         for (Iterator<Long> it = journal.keyIterator(null); it.hasNext();) {
@@ -743,6 +753,12 @@ public class LedgerStore implements Ledger, AutoCloseable {
     }
 
     // ---------------------------------------------------------------- reads
+
+    @Override
+    public Optional<JournalEntry> lastVerifiedReading(String meterSerial) {
+        Long seq = meters.get(meterSerial);
+        return seq == null ? Optional.empty() : entry(seq);
+    }
 
     @Override
     public Optional<PaymentSession> session(String authorizationReference) {

@@ -55,6 +55,13 @@ public interface Ledger {
     /** Facts naming this reference for which no hold was ever recorded: shown, never billed. */
     List<PaymentSession> sessionsWithoutHold();
 
+    /**
+     * The last verified signed reading of a meter: the latest {@code SIGNED_READING} fact whose
+     * body says {@code "verified": true} with this {@code "meterSerial"}. Per meter, pagination
+     * and register must never go backwards; this is what a new reading is checked against.
+     */
+    Optional<JournalEntry> lastVerifiedReading(String meterSerial);
+
     /** A session's facts in journal order. */
     List<JournalEntry> timeline(String authorizationReference);
 

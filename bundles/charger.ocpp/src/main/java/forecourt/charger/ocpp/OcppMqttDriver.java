@@ -296,7 +296,8 @@ public class OcppMqttDriver implements MqttCallbackExtended, ChargerCommands {
         List<byte[]> signed = SignedReadings.ocmfRecords(tx);
         String meterKey = evse < 1 ? "" : site.evse(new EvseId(new ChargerId(charger), evse)).map(e -> e.meterPublicKey()).orElse("");
         for (byte[] ocmf : signed) {
-            Fact reading = SignedReadings.readingFact(verifier, ocmf, meterKey, charger, evse, transactionId, session);
+            Fact reading = SignedReadings.readingFact(verifier, ocmf, meterKey, charger, evse, transactionId, session,
+                    ledger::lastVerifiedReading);
             if (SignedReadings.isRefused(reading)) {
                 increment("reading.refused");
                 log.warn("charger {} transaction {}: signed reading refused: {}", charger, transactionId, reading.bodyText());

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Function;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -61,7 +62,7 @@ final class SignedReadings {
 
     /** A fact for one signed reading: verified, or refused with the reason. */
     static Fact readingFact(OcmfVerifier verifier, byte[] ocmf, String meterKey, String charger, int evse, String transactionId,
-            String session) {
+            String session, Function<String, Optional<JournalEntry>> lastVerifiedReading) {
         ObjectNode body = JsonNodeFactory.instance.objectNode();
         body.put("charger", charger).put("evse", evse).put("transactionId", transactionId);
         body.put("ocmf", new String(ocmf, StandardCharsets.UTF_8)); // kept whole: it must verify again as received
@@ -71,6 +72,7 @@ final class SignedReadings {
                     && !v.identification().equals(session) && !"NONE".equals(v.identificationType())) {
                 throw new RefusedReading("OCMF ID " + v.identification() + " names another session than " + session);
             }
+            notBackwards(v, lastVerifiedReading.apply(v.meterSerial()));
             body.put("verified", true).put("meterSerial", v.meterSerial()).put("pagination", v.pagination());
             ArrayNode readings = body.putArray("readings");
             for (MeterReading r : v.readings()) {
@@ -90,6 +92,51 @@ final class SignedReadings {
 
     static boolean isRefused(Fact reading) {
         return reading.naturalKey().startsWith(REFUSED);
+    }
+
+    /**
+     * A meter's pagination counter and energy register only ever go up: a signed reading that
+     * goes back (a replayed old record, a swapped or reset meter) is refused and flagged.
+     */
+    private static void notBackwards(VerifiedRecord v, Optional<JournalEntry> last) throws RefusedReading {
+        if (last.isEmpty()) {
+            return;
+        }
+        JsonNode previous = read(last.get().fact().body());
+        if (previous == null || NaturalKeys.signedReading(v.payload()).equals(last.get().fact().naturalKey())) {
+            return; // the same record again: a duplicate, not a step back
+        }
+        String before = previous.path("pagination").asText("");
+        String now = v.pagination() == null ? "" : v.pagination();
+        if (!before.isEmpty() && !now.isEmpty() && before.charAt(0) == now.charAt(0)) {
+            long b = pageNumber(before);
+            long n = pageNumber(now);
+            if (b >= 0 && n >= 0 && n <= b) {
+                throw new RefusedReading("meter " + v.meterSerial() + " pagination went backwards: " + now + " after " + before
+                        + " (seq " + last.get().seq() + ")");
+            }
+        }
+        BigDecimal lastRegister = null;
+        for (JsonNode r : previous.path("readings")) {
+            if (r.has("Wh")) {
+                lastRegister = r.get("Wh").decimalValue();
+            }
+        }
+        for (MeterReading r : v.readings()) {
+            BigDecimal wh = r.energyWh();
+            if (wh != null && lastRegister != null && wh.compareTo(lastRegister) < 0) {
+                throw new RefusedReading("meter " + v.meterSerial() + " register went backwards: " + wh.toPlainString() + " Wh after "
+                        + lastRegister.toPlainString() + " Wh (seq " + last.get().seq() + ")");
+            }
+        }
+    }
+
+    private static long pageNumber(String pagination) {
+        try {
+            return Long.parseLong(pagination.substring(1));
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            return -1;
+        }
     }
 
     /**

@@ -85,4 +85,44 @@ class SignedReadingsTest {
             }
         }
     }
+
+    @Test
+    void aMeterWhosePaginationOrRegisterGoesBackwardsIsRefusedAndFlagged() throws Exception {
+        SimulatedMeter meter = new SimulatedMeter("SIM-METER-2", "test-meter-2");
+        // the same key and serial, reset: its pages and register start again from zero
+        SimulatedMeter reset = new SimulatedMeter("SIM-METER-2", "test-meter-2");
+        try (Mosquitto broker = new Mosquitto(dir); LedgerStore ledger = new LedgerStore(dir.resolve("m.mv.db"), Clock.systemUTC(), 64)) {
+            for (String ref : List.of("AT0042-ONE", "AT0042-TWO")) {
+                ledger.append(Fact.moving(FactType.HOLD_PLACED, NaturalKeys.hold(ref), ref, PaymentSessionState.AUTHORIZED, "{}"))
+                        .toCompletableFuture().get();
+            }
+            OcppMqttDriver driver = new OcppMqttDriver(ledger, Clock.systemUTC(), OcppMqttDriverTest.siteWithMeterKey(meter.publicKeyHex(), "CH1"),
+                    new OcmfSignatureVerifier(), OcppMqttDriverTest.config(broker.url()));
+            try (OcppMqttDriverTest.TestCharger ch1 = new OcppMqttDriverTest.TestCharger(broker.url(), "CH1")) {
+                for (int i = 0; i < 100 && !driver.isConnected(); i++) {
+                    Thread.sleep(50);
+                }
+                Thread.sleep(200);
+                meter.deliver(new BigDecimal("5000"));
+                ch1.call(event("a", "Started", 0, "AT0042-ONE", meter.sign("B", TM)));
+                meter.deliver(new BigDecimal("3000"));
+                ch1.call(event("b", "Ended", 1, null, meter.sign("E", TM)));
+                assertThat(ledger.timeline("AT0042-ONE")).anyMatch(e -> e.fact().type() == FactType.FINAL_READING_PROVEN);
+                // the next session on the same meter, but the readings come from before: refused, nothing proven
+                reset.deliver(new BigDecimal("100"));
+                ch1.call(event("c", "Started", 0, "AT0042-TWO", reset.sign("B", TM)).replace("tx-9", "tx-10"));
+                reset.deliver(new BigDecimal("200"));
+                ch1.call(event("d", "Ended", 1, null, reset.sign("E", TM)).replace("tx-9", "tx-10"));
+                List<JournalEntry> two = ledger.timeline("AT0042-TWO");
+                assertThat(two).noneMatch(e -> e.fact().type() == FactType.FINAL_READING_PROVEN);
+                assertThat(two).filteredOn(e -> e.fact().type() == FactType.SIGNED_READING)
+                        .allSatisfy(e -> assertThat(e.bodyText()).contains("\"verified\":false").contains("went backwards"));
+                assertThat(driver.count("reading.refused")).isEqualTo(2);
+                // and the meter's last good reading is still the first session's end
+                assertThat(ledger.lastVerifiedReading("SIM-METER-2").orElseThrow().fact().session()).isEqualTo("AT0042-ONE");
+            } finally {
+                driver.deactivate();
+            }
+        }
+    }
 }
