@@ -198,7 +198,9 @@ final class SettlementEngine {
             }
             case RELEASED -> {
                 if (!settings.cpoConfirms()) {
-                    return move(ref, "closed", PaymentSessionState.CLOSED, FactType.SESSION_STATE_CHANGED, json("reason", "hold released"));
+                    boolean moved = move(ref, "closed", PaymentSessionState.CLOSED, FactType.SESSION_STATE_CHANGED, json("reason", "hold released"));
+                    logTimeline(ref);
+                    return moved;
                 }
                 return false;
             }

@@ -102,6 +102,10 @@ final class GatewayProcess implements AutoCloseable {
         reader.join(5_000);
     }
 
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
     long pid() {
         return process.pid();
     }

@@ -97,6 +97,11 @@ public class OcppMqttDriver implements MqttCallbackExtended, ChargerCommands {
         return t;
     });
     final Map<String, LongAdder> counters = new ConcurrentHashMap<>();
+    /** A transaction's link to its session, while the fact recording it is not yet durable. */
+    private record TransactionLink(String session, int evse) {
+    }
+
+    private final Map<String, TransactionLink> linking = new ConcurrentHashMap<>();
     // the gateway's own CALLs to chargers awaiting their answer, by message id
     private final Map<String, CompletableFuture<OcppFrame>> pending = new ConcurrentHashMap<>();
     private final java.util.concurrent.atomic.AtomicLong callIds = new java.util.concurrent.atomic.AtomicLong(System.currentTimeMillis());
@@ -275,22 +280,30 @@ public class OcppMqttDriver implements MqttCallbackExtended, ChargerCommands {
     private CompletionStage<OcppFrame> transactionEvent(String charger, OcppFrame.Call call) throws OcppProtocolException {
         TransactionEventRequest tx = OcppCodec.bind(call, TransactionEventRequest.class);
         String transactionId = tx.transactionInfo().transactionId();
-        // the link recorded by the transaction's first event: later events name neither token nor EVSE
-        Optional<JournalEntry> link = ledger.byNaturalKey(NaturalKeys.transactionLink(charger, transactionId));
-        String session = tx.idToken() != null && tx.idToken().type() == Messages.IdTokenType.Central ? tx.idToken().idToken()
-                : link.map(e -> e.fact().session()).orElse(null);
-        int evse = tx.evse() != null ? tx.evse().id() : link.map(OcppMqttDriver::evseOf).orElse(0);
+        // the link recorded by the transaction's first event: later events name neither token nor EVSE.
+        // A link still on its way to disk is in 'linking' (looked at first: once it leaves the
+        // map it is durable, so the ledger has it) — the next event can arrive before the link is durable.
+        String linkKey = charger + "/" + transactionId;
+        TransactionLink pending = linking.get(linkKey);
+        Optional<JournalEntry> link = pending != null ? Optional.empty() : ledger.byNaturalKey(NaturalKeys.transactionLink(charger, transactionId));
+        String token = tx.idToken() != null && tx.idToken().type() == Messages.IdTokenType.Central ? tx.idToken().idToken() : null;
+        String session = token != null ? token : pending != null ? pending.session() : link.map(e -> e.fact().session()).orElse(null);
+        int evse = tx.evse() != null ? tx.evse().id() : pending != null ? pending.evse() : link.map(OcppMqttDriver::evseOf).orElse(0);
         Fact event = Fact.of(FactType.TRANSACTION_EVENT, NaturalKeys.transactionEvent(charger, transactionId, tx.seqNo()), session,
                 body(charger, call));
-        CompletionStage<Appended> appended;
-        if (session != null && link.isEmpty()) {
+        // every write of this event is handed to the ledger now, in order, from this one thread:
+        // the journal keeps the charger's order (a write chained on an earlier one's completion
+        // would let the next event overtake it)
+        List<CompletableFuture<Appended>> writes = new java.util.ArrayList<>();
+        if (session != null && link.isEmpty() && pending == null) {
             // link the charger's transaction to the hold first, so later events find it
-            appended = ledger.append(Fact.of(FactType.CHARGER_EVENT, NaturalKeys.transactionLink(charger, transactionId), session,
+            linking.put(linkKey, new TransactionLink(session, evse));
+            writes.add(ledger.append(Fact.of(FactType.CHARGER_EVENT, NaturalKeys.transactionLink(charger, transactionId), session,
                     "{\"charger\":\"" + charger + "\",\"transactionId\":\"" + transactionId + "\",\"evse\":" + evse + "}"))
-                    .thenCompose(linked -> ledger.append(event));
-        } else {
-            appended = ledger.append(event);
+                    .whenComplete((linked, failure) -> linking.remove(linkKey)).toCompletableFuture());
         }
+        CompletableFuture<Appended> eventWrite = ledger.append(event).toCompletableFuture();
+        writes.add(eventWrite);
         // the signed readings it carries, each verified against the EVSE's meter key, then
         // whether the session's final reading is now proven — all durable before the answer
         List<byte[]> signed = SignedReadings.ocmfRecords(tx);
@@ -302,8 +315,9 @@ public class OcppMqttDriver implements MqttCallbackExtended, ChargerCommands {
                 increment("reading.refused");
                 log.warn("charger {} transaction {}: signed reading refused: {}", charger, transactionId, reading.bodyText());
             }
-            appended = appended.thenCompose(previous -> ledger.append(reading));
+            writes.add(ledger.append(reading).toCompletableFuture());
         }
+        CompletionStage<Appended> appended = CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).thenApply(done -> eventWrite.join());
         if (session != null && !signed.isEmpty()) { // only a new signed reading can complete the proof
             appended = appended.thenCompose(previous -> SignedReadings.finalProof(ledger.timeline(session), session)
                     .map(proof -> {

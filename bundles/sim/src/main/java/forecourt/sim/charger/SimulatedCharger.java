@@ -46,6 +46,8 @@ public final class SimulatedCharger implements AutoCloseable {
     private MqttClient client;
     private boolean linkUp;
     private String transactionId;
+    private String idToken;
+    private boolean plugged;
     private int seqNo;
     private int evse;
 
@@ -72,6 +74,12 @@ public final class SimulatedCharger implements AutoCloseable {
 
     /** Connects and sends what was queued while the link was down. */
     public synchronized void linkUp() throws MqttException {
+        if (linkUp) {
+            return;
+        }
+        if (client != null) {
+            drop();
+        }
         client = new MqttClient(brokerUrl, id, new MemoryPersistence());
         MqttConnectOptions options = new MqttConnectOptions();
         options.setMaxInflight(1000);
@@ -79,7 +87,12 @@ public final class SimulatedCharger implements AutoCloseable {
             options.setUserName(id);
             options.setPassword(password.toCharArray());
         }
-        client.connect(options);
+        try {
+            client.connect(options);
+        } catch (MqttException e) {
+            drop();
+            throw e;
+        }
         client.subscribe("chargers/" + id + "/down", 1, (topic, message) -> {
             String frame = new String(message.getPayload(), StandardCharsets.UTF_8);
             JsonNode parsed = JSON.readTree(frame);
@@ -91,17 +104,56 @@ public final class SimulatedCharger implements AutoCloseable {
         });
         linkUp = true;
         while (!queued.isEmpty()) {
-            publish(queued.poll());
+            if (!send(queued.peek())) {
+                return; // the link failed again: the rest stays queued, in order
+            }
+            queued.poll();
+        }
+    }
+
+    /** Whether the charger believes its link is up (it finds out it is not when a publish fails). */
+    public synchronized boolean isLinkUp() {
+        return linkUp && client != null && client.isConnected();
+    }
+
+    /** The idToken its current transaction was started with (the hold's reference), or null. */
+    public synchronized String idToken() {
+        return transactionId == null ? null : idToken;
+    }
+
+    private void drop() {
+        try {
+            client.disconnectForcibly(100, 100);
+        } catch (MqttException | RuntimeException ignored) {
+            // already gone
+        }
+        try {
+            client.close(true);
+        } catch (MqttException | RuntimeException ignored) {
+            // already closed
+        }
+        client = null;
+    }
+
+    /** Publishes; on failure the link is down (like a real charger noticing its socket died). */
+    private boolean send(String frame) {
+        try {
+            publish(frame);
+            return true;
+        } catch (MqttException | RuntimeException e) {
+            linkUp = false;
+            if (client != null) {
+                drop();
+            }
+            return false;
         }
     }
 
     /** The link drops (a cable, the LTE modem): energy still flows, events wait. */
-    public synchronized void linkDown() throws MqttException {
+    public synchronized void linkDown() {
         linkUp = false;
         if (client != null) {
-            client.disconnectForcibly(100, 100);
-            client.close();
-            client = null;
+            drop();
         }
     }
 
@@ -115,7 +167,7 @@ public final class SimulatedCharger implements AutoCloseable {
                 case "RequestStartTransaction" -> {
                     boolean free;
                     synchronized (this) {
-                        free = transactionId == null;
+                        free = transactionId == null && plugged; // no cable, no charge: a late start is refused
                     }
                     answer(messageId, free ? "Accepted" : "Rejected");
                     if (free) {
@@ -144,9 +196,9 @@ public final class SimulatedCharger implements AutoCloseable {
         publishRaw("[3,\"" + messageId + "\",{\"status\":\"" + status + "\"}]");
     }
 
-    private synchronized void publishRaw(String frame) throws MqttException {
+    private synchronized void publishRaw(String frame) {
         if (linkUp) {
-            publish(frame);
+            send(frame); // an answer lost with the link: the gateway's command times out, as with a real charger
         }
     }
 
@@ -157,12 +209,14 @@ public final class SimulatedCharger implements AutoCloseable {
 
     /** The driver plugs the cable in: the EVSE reports Occupied, which is what makes the gateway take a hold. */
     public synchronized String plugIn(int evseId) throws MqttException {
+        plugged = true;
         return call("StatusNotification", "{\"timestamp\":\"" + clock.instant() + "\",\"connectorStatus\":\"Occupied\",\"evseId\":" + evseId
                 + ",\"connectorId\":1}");
     }
 
     /** The driver unplugs after the transaction: the EVSE is Available again. */
     public synchronized String unplug(int evseId) throws MqttException {
+        plugged = false;
         return call("StatusNotification", "{\"timestamp\":\"" + clock.instant() + "\",\"connectorStatus\":\"Available\",\"evseId\":" + evseId
                 + ",\"connectorId\":1}");
     }
@@ -179,6 +233,7 @@ public final class SimulatedCharger implements AutoCloseable {
     /** The driver authorised by the gateway's hold: the transaction starts with the hold's reference as idToken. */
     public synchronized String startTransaction(String authorizationReference, int evseId) throws MqttException {
         this.evse = evseId;
+        this.idToken = authorizationReference;
         this.transactionId = id + "-" + clock.millis();
         this.seqNo = 0;
         return transactionEvent("Started", "Authorized", ",\"idToken\":{\"idToken\":\"" + authorizationReference
@@ -221,9 +276,9 @@ public final class SimulatedCharger implements AutoCloseable {
     private String call(String action, String payload) throws MqttException {
         String messageId = id + "-" + messages.incrementAndGet();
         String frame = "[2,\"" + messageId + "\",\"" + action + "\"," + payload + "]";
-        if (linkUp) {
-            publish(frame);
-        } else {
+        // queued when the link is down, or when sending finds out it is: replayed in order on
+        // reconnect (a message that did reach the broker arrives twice: the ledger keeps it once)
+        if (!linkUp || !send(frame)) {
             queued.add(frame);
         }
         return messageId;
@@ -243,11 +298,16 @@ public final class SimulatedCharger implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws MqttException {
+    public synchronized void close() {
         commands.shutdownNow();
+        linkUp = false;
         if (client != null) {
-            client.disconnect();
-            client.close();
+            try {
+                client.disconnect(1_000);
+            } catch (MqttException alreadyGone) {
+                // disconnected by the broker going away: nothing to say goodbye to
+            }
+            drop();
         }
     }
 }
