@@ -159,7 +159,7 @@ class CrashSuiteTest {
             ch2.start();
             for (int k = 0; k < kills; k++) {
                 // half the kills while sessions run, half anywhere in the next start (ledger, broker, outbox opening)
-                Thread.sleep(100 + random.nextInt(1_900));
+                Thread.sleep(100 + random.nextInt(1_400));
                 gateway.kill();
                 gateway = random.nextBoolean() ? startGateway(data, brokerPort, stripePort) : startGatewayNoWait(data, brokerPort, stripePort);
             }

@@ -151,7 +151,7 @@ public class OcppMqttDriver implements MqttCallbackExtended, ChargerCommands {
                 } catch (InterruptedException ie) {
                     return;
                 }
-                backoff = Math.min(5000, backoff * 2);
+                backoff = Math.min(1000, backoff * 2); // a local broker (embedded, or on the LAN) is worth asking every second
             }
         }
     }

@@ -74,9 +74,10 @@ public final class SimulatedCharger implements AutoCloseable {
 
     /** Connects and sends what was queued while the link was down. */
     public synchronized void linkUp() throws MqttException {
-        if (linkUp) {
+        if (linkUp && client != null && client.isConnected()) {
             return;
         }
+        linkUp = false; // it went down under us (the broker died): connect afresh
         if (client != null) {
             drop();
         }
