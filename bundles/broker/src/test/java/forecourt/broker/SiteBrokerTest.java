@@ -138,4 +138,46 @@ class SiteBrokerTest {
         assertThat(PasswordHash.matches("Secret", h)).isFalse();
         assertThat(PasswordHash.matches("secret", "plain-text")).isFalse();
     }
+
+    @Test
+    void theTlsListenerServesChargersWithTheCertificateFromConfiguration() throws Exception {
+        Path keyStore = dir.resolve("broker.p12");
+        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias", "broker",
+                "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1", "-ext", "SAN=ip:127.0.0.1", "-validity", "2",
+                "-storetype", "PKCS12", "-keystore", keyStore.toString(), "-storepass", "changeit").redirectErrorStream(true).start();
+        assertThat(keytool.waitFor()).isZero();
+        int tlsPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            tlsPort = s.getLocalPort();
+        }
+        broker.close();
+        broker = new SiteBroker(dir.resolve("broker"), new SiteBroker.Listener("127.0.0.1", port, tlsPort, keyStore.toString(), "changeit"),
+                "forecourt-gateway", GATEWAY_HASH, id -> Optional.ofNullable(CHARGERS.get(id)), "chargers");
+        java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12");
+        try (var in = java.nio.file.Files.newInputStream(keyStore)) {
+            trust.load(in, "changeit".toCharArray());
+        }
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, tmf.getTrustManagers(), null);
+        MqttClient ch1 = new MqttClient("ssl://127.0.0.1:" + tlsPort, "CH1", new MemoryPersistence());
+        MqttConnectOptions o = new MqttConnectOptions();
+        o.setUserName("CH1");
+        o.setPassword("ch1-secret".toCharArray());
+        o.setSocketFactory(tls.getSocketFactory());
+        ch1.connect(o);
+        assertThat(ch1.isConnected()).isTrue();
+        ch1.publish("chargers/CH1/up", "over tls".getBytes(), 1, false);
+        ch1.disconnect();
+        ch1.close();
+        // the same credentials rules apply on the TLS listener
+        MqttClient wrong = new MqttClient("ssl://127.0.0.1:" + tlsPort, "CH1", new MemoryPersistence());
+        MqttConnectOptions w = new MqttConnectOptions();
+        w.setUserName("CH1");
+        w.setPassword("nope".toCharArray());
+        w.setSocketFactory(tls.getSocketFactory());
+        assertThatThrownBy(() -> wrong.connect(w)).isInstanceOf(MqttException.class);
+        wrong.close();
+    }
 }

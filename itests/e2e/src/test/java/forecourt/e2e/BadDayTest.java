@@ -46,13 +46,14 @@ class BadDayTest {
     void theHoldHeldTheCaptureWaitedAndFiredOnceTheRestWasReleasedAndTheReceiptIsSigned() throws Exception {
         int stripePort = Ports.free();
         int brokerPort = Ports.free();
+        int httpPort = Ports.free();
         String brokerUrl = "tcp://127.0.0.1:" + brokerPort; // the gateway's embedded broker, as on a site
         try (GatewayProcess sims = GatewayProcess.start("simulators.jar", work.resolve("sim-data"), GatewayProcess.repoConfigs(),
                 "-Dforecourt.sim.scenario=badday", "-Dforecourt.broker.url=" + brokerUrl, "-Dforecourt.sim.stripe.port=" + stripePort)) {
             sims.awaitLine("Forecourt simulators ready", Duration.ofSeconds(60));
             Path data = work.resolve("gateway-data");
             try (GatewayProcess gateway = GatewayProcess.start("demo.jar", data, GatewayProcess.repoConfigs(), "-Dforecourt.broker.url=" + brokerUrl,
-                    "-Dforecourt.broker.port=" + brokerPort,
+                    "-Dforecourt.broker.port=" + brokerPort, "-Dorg.osgi.service.http.port=" + httpPort,
                     "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort)) {
                 sims.awaitLine("SCENARIO DONE", Duration.ofMinutes(3));
                 String closed = gateway.awaitLine("closed — timeline", Duration.ofMinutes(1));
@@ -64,6 +65,14 @@ class BadDayTest {
                 assertThat(captures).hasSize(1);
                 assertThat(captures.get(0).get("amount").asLong()).isEqualTo(708); // 12 kWh × 0.59 EUR
                 assertThat(captures.get(0).get("released").asLong()).isEqualTo(5000 - 708);
+                // the driver's receipt at the URL the terminal shows as a QR code
+                String ref = closed.replaceAll(".*session (\\S+) closed.*", "$1");
+                HttpResponse<String> page = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + httpPort + "/receipts/" + ref)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(page.statusCode()).isEqualTo(200);
+                assertThat(page.body()).contains("7.08 EUR", "42.92 EUR", "12000 Wh", "AT0042-1");
+                assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/receipts/AT0042-NOSUCH"))
+                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
                 gateway.terminate(Duration.ofSeconds(30));
                 assertThat(gateway.output()).contains("Forecourt stopped"); // the ledger closed cleanly
             }

@@ -42,7 +42,7 @@ class ChargerLinkCrashTest {
             Path data = work.resolve("data");
             String brokerProperty = "-Dforecourt.broker.url=" + url;
             GatewayProcess gw = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), brokerProperty,
-                    "-Dforecourt.broker.embedded=false");
+                    "-Dforecourt.broker.embedded=false", "-Dorg.osgi.service.http.port=" + Ports.free());
             gw.awaitLine("OCPP over MQTT: connected", Duration.ofSeconds(30));
 
             Set<String> answered = ConcurrentHashMap.newKeySet();
@@ -80,7 +80,7 @@ class ChargerLinkCrashTest {
             gw.kill(); // power loss, mid-stream: the broker keeps queuing for the gateway's session
             Thread.sleep(700);
             GatewayProcess again = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), brokerProperty,
-                    "-Dforecourt.broker.embedded=false");
+                    "-Dforecourt.broker.embedded=false", "-Dorg.osgi.service.http.port=" + Ports.free());
             try {
                 again.awaitLine("OCPP over MQTT: connected", Duration.ofSeconds(30));
                 for (Thread s : streams) {

@@ -45,6 +45,7 @@ import forecourt.sim.charger.SimulatedMeter;
  */
 class CrashSuiteTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int HTTP_PORT = Ports.free();
     @TempDir
     Path work;
 
@@ -52,7 +53,7 @@ class CrashSuiteTest {
 
     private GatewayProcess startGateway(Path data, int brokerPort, int stripePort) throws Exception {
         GatewayProcess g = GatewayProcess.start("demo.jar", data, GatewayProcess.repoConfigs(), "-Dforecourt.broker.port=" + brokerPort,
-                "-Dforecourt.broker.url=tcp://127.0.0.1:" + brokerPort, "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort);
+                "-Dforecourt.broker.url=tcp://127.0.0.1:" + brokerPort, "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dorg.osgi.service.http.port=" + HTTP_PORT);
         gateways.add(g);
         g.awaitLine("OCPP over MQTT: connected", Duration.ofSeconds(60));
         return g;
@@ -60,7 +61,7 @@ class CrashSuiteTest {
 
     private GatewayProcess startGatewayNoWait(Path data, int brokerPort, int stripePort) throws Exception {
         GatewayProcess g = GatewayProcess.start("demo.jar", data, GatewayProcess.repoConfigs(), "-Dforecourt.broker.port=" + brokerPort,
-                "-Dforecourt.broker.url=tcp://127.0.0.1:" + brokerPort, "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort);
+                "-Dforecourt.broker.url=tcp://127.0.0.1:" + brokerPort, "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dorg.osgi.service.http.port=" + HTTP_PORT);
         gateways.add(g);
         Thread.sleep(200 + new Random().nextInt(2_500));
         return g;

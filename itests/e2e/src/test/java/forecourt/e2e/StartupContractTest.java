@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 class StartupContractTest {
     /** the embedded broker on a free port, not the site default 1883 */
     private static final String OWN_BROKER_PORT = "-Dforecourt.broker.port=" + Ports.free();
+    private static final String OWN_HTTP_PORT = "-Dorg.osgi.service.http.port=" + Ports.free();
     private static final Pattern READY = Pattern.compile("Forecourt ready in (\\d+) ms");
 
     @TempDir
@@ -24,7 +25,7 @@ class StartupContractTest {
     @Test
     void gatewayBecomesReadyStopsCleanlyOnSigtermAndKeepsItsStorage() throws Exception {
         Path data = work.resolve("data");
-        try (GatewayProcess gw = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), OWN_BROKER_PORT)) {
+        try (GatewayProcess gw = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), OWN_BROKER_PORT, OWN_HTTP_PORT)) {
             Matcher m = READY.matcher(gw.awaitLine(l -> READY.matcher(l).find(), Duration.ofSeconds(30)));
             assertThat(m.find()).isTrue();
             assertThat(Long.parseLong(m.group(1))).isPositive();
@@ -48,7 +49,7 @@ class StartupContractTest {
         // kept storage: the second start reuses the bundle cache instead of wiping it
         Path marker = data.resolve("framework").resolve("kept.marker");
         Files.writeString(marker, "x");
-        try (GatewayProcess again = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), OWN_BROKER_PORT)) {
+        try (GatewayProcess again = GatewayProcess.start("forecourt.jar", data, GatewayProcess.repoConfigs(), OWN_BROKER_PORT, OWN_HTTP_PORT)) {
             again.awaitLine(l -> READY.matcher(l).find(), Duration.ofSeconds(30));
             assertThat(marker).as("framework storage survived a restart").exists();
             assertThat(again.output()).as("the ledger was closed cleanly and reopened without repair")
@@ -70,7 +71,7 @@ class StartupContractTest {
         Files.delete(configs.resolve("forecourt.site.cfg"));
         Files.writeString(configs.resolve("forecourt.ops.readiness.cfg"),
                 "required=forecourt.clock,forecourt.site.model,forecourt.nosuchpart\ntimeoutSeconds=2\n");
-        try (GatewayProcess gw = GatewayProcess.start("forecourt.jar", work.resolve("data"), configs, OWN_BROKER_PORT)) {
+        try (GatewayProcess gw = GatewayProcess.start("forecourt.jar", work.resolve("data"), configs, OWN_BROKER_PORT, OWN_HTTP_PORT)) {
             gw.awaitLine("Forecourt NOT ready", Duration.ofSeconds(30));
             gw.awaitLine("forecourt.site.model: waiting for its configuration", Duration.ofSeconds(5));
             gw.awaitLine("forecourt.nosuchpart: not installed", Duration.ofSeconds(5));

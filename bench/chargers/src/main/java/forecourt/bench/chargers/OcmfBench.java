@@ -50,7 +50,7 @@ public final class OcmfBench {
             String ocmf = "OCMF|" + payload + "|{\"SA\":\"ECDSA-" + curveName + "-SHA256\",\"SD\":\"" + HexFormat.of().formatHex(new DERSequence(v).getEncoded())
                     + "\"}";
             byte[] point = ((ECPublicKeyParameters) pair.getPublic()).getQ().getEncoded(false);
-            String key = HexFormat.of().formatHex(point, 1, point.length - 1);
+            String key = HexFormat.of().formatHex(point, 1, point.length);
             byte[] record = ocmf.getBytes(StandardCharsets.UTF_8);
             verifier.verify(record, key); // throws if the setup is wrong
             long end = System.nanoTime() + 1_000_000_000L;
