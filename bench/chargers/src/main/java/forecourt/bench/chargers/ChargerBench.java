@@ -43,6 +43,7 @@ public final class ChargerBench {
         Result a = run("(a) gateway: broker → driver → durable ledger → CALLRESULT", repo, work.resolve("a"), configs, chargers, seconds, false);
         Result b = run("(b) same broker, bare echo subscriber (the ceiling)", repo, work.resolve("b"), configs, chargers, seconds, true);
         System.out.printf("%n(a)/(b) = %.1f %%%n", 100.0 * a.perSecond / b.perSecond);
+        System.exit(0); // Paho and the echo executor keep non-daemon threads
     }
 
     record Result(double perSecond, double p50, double p99, long heapKiB) {
@@ -107,7 +108,11 @@ public final class ChargerBench {
                 String charger = topic.split("/")[1];
                 ECHO.execute(() -> {
                     try {
-                        echoClientRef.publish("chargers/" + charger + "/down", ("[3,\"" + id + "\",{}]").getBytes(StandardCharsets.UTF_8), 1, false);
+                        org.eclipse.paho.client.mqttv3.MqttMessage reply = new org.eclipse.paho.client.mqttv3.MqttMessage(
+                                ("[3,\"" + id + "\",{}]").getBytes(StandardCharsets.UTF_8));
+                        reply.setQos(1);
+                        echoClientRef.getTopic("chargers/" + charger + "/down").publish(reply); // not waiting for the PUBACK, as the driver
+
                     } catch (Exception ignored) {
                         // counted as a timeout by the charger
                     }
@@ -208,6 +213,33 @@ public final class ChargerBench {
         o.setCleanSession(true);
         o.setMaxInflight(1000);
         o.setConnectionTimeout(60);
+        if (Boolean.parseBoolean(System.getProperty("bench.nodelay", "true"))) {
+            o.setSocketFactory(new javax.net.SocketFactory() { // chargers' TCP stacks send small packets at once
+                public java.net.Socket createSocket() throws java.io.IOException {
+                    java.net.Socket s = new java.net.Socket();
+                    s.setTcpNoDelay(true);
+                    return s;
+                }
+
+                public java.net.Socket createSocket(String h, int p) throws java.io.IOException {
+                    java.net.Socket s = new java.net.Socket(h, p);
+                    s.setTcpNoDelay(true);
+                    return s;
+                }
+
+                public java.net.Socket createSocket(String h, int p, java.net.InetAddress l, int lp) throws java.io.IOException {
+                    return new java.net.Socket(h, p, l, lp);
+                }
+
+                public java.net.Socket createSocket(java.net.InetAddress h, int p) throws java.io.IOException {
+                    return new java.net.Socket(h, p);
+                }
+
+                public java.net.Socket createSocket(java.net.InetAddress a, int p, java.net.InetAddress l, int lp) throws java.io.IOException {
+                    return new java.net.Socket(a, p, l, lp);
+                }
+            });
+        }
         return o;
     }
 

@@ -130,6 +130,9 @@ public class OcppMqttDriver implements MqttCallbackExtended, ChargerCommands {
         options.setCleanSession(false); // the broker keeps our queue while we are down
         options.setAutomaticReconnect(true);
         options.setMaxInflight(1000);
+        if (config.brokerUrl().startsWith("tcp://")) {
+            options.setSocketFactory(new NoDelaySockets());
+        }
         if (!config.username().isBlank()) {
             options.setUserName(config.username());
             options.setPassword(config.password().toCharArray());
@@ -220,7 +223,11 @@ public class OcppMqttDriver implements MqttCallbackExtended, ChargerCommands {
             }
             try {
                 if (frame != null && charger != null) {
-                    client.publish(config.topicPrefix() + "/" + charger + "/down", OcppCodec.encode(frame), 1, false);
+                    // handed to Paho without waiting for the broker's PUBACK (one at a time capped the
+                    // whole site at ~50 answers/s); the charger's own message is acknowledged next
+                    MqttMessage reply = new MqttMessage(OcppCodec.encode(frame));
+                    reply.setQos(1);
+                    client.getTopic(config.topicPrefix() + "/" + charger + "/down").publish(reply);
                 }
                 client.messageArrivedComplete(message.getId(), message.getQos());
             } catch (MqttException e) {
