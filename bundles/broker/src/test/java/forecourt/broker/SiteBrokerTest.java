@@ -180,4 +180,39 @@ class SiteBrokerTest {
         assertThatThrownBy(() -> wrong.connect(w)).isInstanceOf(MqttException.class);
         wrong.close();
     }
+
+    @Test
+    void mqtt5ClientsMeetTheSameCredentialsAndAcl() throws Exception {
+        org.eclipse.paho.mqttv5.client.MqttClient gateway = new org.eclipse.paho.mqttv5.client.MqttClient("tcp://127.0.0.1:" + port,
+                "forecourt-gateway", new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        org.eclipse.paho.mqttv5.client.MqttConnectionOptions g = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        g.setUserName("forecourt-gateway");
+        g.setPassword("gateway-secret".getBytes(StandardCharsets.UTF_8));
+        gateway.connect(g);
+        BlockingQueue<String> seen = new LinkedBlockingQueue<>();
+        gateway.subscribe(new org.eclipse.paho.mqttv5.common.MqttSubscription[] { new org.eclipse.paho.mqttv5.common.MqttSubscription("chargers/+/up", 1) },
+                new org.eclipse.paho.mqttv5.client.IMqttMessageListener[] { (t, m) -> seen.add(t + " " + new String(m.getPayload(), StandardCharsets.UTF_8)) });
+        org.eclipse.paho.mqttv5.client.MqttClient ch1 = new org.eclipse.paho.mqttv5.client.MqttClient("tcp://127.0.0.1:" + port, "CH1",
+                new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        org.eclipse.paho.mqttv5.client.MqttConnectionOptions o = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        o.setUserName("CH1");
+        o.setPassword("ch1-secret".getBytes(StandardCharsets.UTF_8));
+        ch1.connect(o);
+        ch1.publish("chargers/CH1/up", "v5".getBytes(StandardCharsets.UTF_8), 1, false);
+        assertThat(seen.poll(5, TimeUnit.SECONDS)).isEqualTo("chargers/CH1/up v5");
+        try {
+            ch1.publish("chargers/CH2/up", "forged".getBytes(StandardCharsets.UTF_8), 1, false);
+        } catch (org.eclipse.paho.mqttv5.common.MqttException refused) {
+            // MQTT 5 can say why (reason code): refused either way
+        }
+        assertThat(seen.poll(1, TimeUnit.SECONDS)).isNull();
+        org.eclipse.paho.mqttv5.client.MqttClient wrong = new org.eclipse.paho.mqttv5.client.MqttClient("tcp://127.0.0.1:" + port, "CH2",
+                new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        org.eclipse.paho.mqttv5.client.MqttConnectionOptions w = new org.eclipse.paho.mqttv5.client.MqttConnectionOptions();
+        w.setUserName("CH2");
+        w.setPassword("wrong".getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> wrong.connect(w)).isInstanceOf(org.eclipse.paho.mqttv5.common.MqttException.class);
+        gateway.disconnect();
+        gateway.close();
+    }
 }

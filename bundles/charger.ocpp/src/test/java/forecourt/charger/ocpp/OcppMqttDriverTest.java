@@ -107,6 +107,42 @@ class OcppMqttDriverTest {
             + "\"idToken\":{\"idToken\":\"AT0042-HOLD1\",\"type\":\"Central\"},\"evse\":{\"id\":1,\"connectorId\":1}}]";
 
     @Test
+    void theGatewayStartsAndStopsTransactionsOnChargersAndHearsTheirAnswers() throws Exception {
+        try (Mosquitto broker = new Mosquitto(dir); LedgerStore ledger = new LedgerStore(dir.resolve("c.mv.db"), Clock.systemUTC(), 16)) {
+            OcppMqttDriver driver = new OcppMqttDriver(ledger, Clock.systemUTC(), siteWith("CH1"), new forecourt.metering.OcmfSignatureVerifier(),
+                    config(broker.url()));
+            try (TestCharger ch1 = new TestCharger(broker.url(), "CH1")) {
+                for (int i = 0; i < 100 && !driver.isConnected(); i++) {
+                    Thread.sleep(50);
+                }
+                Thread.sleep(200);
+                var started = driver.requestStart(EvseId.parse("CH1/1"), "AT0042-HOLD7").toCompletableFuture();
+                String call = ch1.answers.poll(10, TimeUnit.SECONDS);
+                assertThat(call).startsWith("[2,").contains("\"RequestStartTransaction\"", "\"idToken\":\"AT0042-HOLD7\"", "\"type\":\"Central\"",
+                        "\"evseId\":1");
+                String id = call.substring(4, call.indexOf('"', 4));
+                ch1.client.publish("chargers/CH1/up", ("[3,\"" + id + "\",{\"status\":\"Accepted\"}]").getBytes(StandardCharsets.UTF_8), 1, false);
+                assertThat(started.get(10, TimeUnit.SECONDS)).isTrue();
+
+                var stopped = driver.requestStop(new ChargerId("CH1"), "tx-77").toCompletableFuture();
+                String stop = ch1.answers.poll(10, TimeUnit.SECONDS);
+                assertThat(stop).contains("\"RequestStopTransaction\"", "\"transactionId\":\"tx-77\"");
+                String stopId = stop.substring(4, stop.indexOf('"', 4));
+                ch1.client.publish("chargers/CH1/up", ("[3,\"" + stopId + "\",{\"status\":\"Rejected\"}]").getBytes(StandardCharsets.UTF_8), 1, false);
+                assertThat(stopped.get(10, TimeUnit.SECONDS)).isFalse();
+                // an answer to no pending CALL is logged and counted, nothing else
+                ch1.client.publish("chargers/CH1/up", "[3,\"gw-nosuch\",{\"status\":\"Accepted\"}]".getBytes(StandardCharsets.UTF_8), 1, false);
+                for (int i = 0; i < 50 && driver.count("answer.unexpected") == 0; i++) {
+                    Thread.sleep(50);
+                }
+                assertThat(driver.count("answer.unexpected")).isEqualTo(1);
+            } finally {
+                driver.deactivate();
+            }
+        }
+    }
+
+    @Test
     void chargerFactsReachTheLedgerOnceAndEveryCallIsAnswered() throws Exception {
         try (Mosquitto broker = new Mosquitto(dir); LedgerStore ledger = new LedgerStore(dir.resolve("l.mv.db"), Clock.systemUTC(), 64)) {
             ledger.append(Fact.moving(FactType.HOLD_PLACED, NaturalKeys.hold("AT0042-HOLD1"), "AT0042-HOLD1", PaymentSessionState.AUTHORIZED,
