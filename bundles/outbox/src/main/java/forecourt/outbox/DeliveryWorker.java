@@ -11,9 +11,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
 
@@ -52,7 +49,6 @@ import forecourt.api.outbox.InstructionHandler;
 final class DeliveryWorker {
     private static final Logger log = LoggerFactory.getLogger(DeliveryWorker.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long LEDGER_TIMEOUT_SECONDS = 30;
 
     private final Ledger ledger;
     private final Clock clock;
@@ -163,7 +159,7 @@ final class DeliveryWorker {
     }
 
     private void toReview(OutboxEntry e, String reason) {
-        await(ledger.review(e.key(), reason));
+        Ledger.await(ledger.review(e.key(), reason));
         reviews.increment();
         log.error("ALARM outbox: {} to {} needs a person: {} (it is kept; resend with outbox:retry)", e.key(), e.link(), reason);
     }
@@ -171,7 +167,7 @@ final class DeliveryWorker {
     /** @return whether the link may go on to the next instruction */
     private boolean attempt(InstructionHandler handler, LinkState state, OutboxEntry e, Instruction instruction) {
         int attempt = e.attempts() + 1;
-        await(ledger.recordAttempt(e.key(), attempt)); // durable before anything is sent
+        Ledger.await(ledger.recordAttempt(e.key(), attempt)); // durable before anything is sent
         InstructionOutcome outcome;
         try {
             outcome = handler.deliver(instruction, attempt);
@@ -202,13 +198,13 @@ final class DeliveryWorker {
         Instant now = clock.instant();
         switch (outcome.result()) {
             case SUCCEEDED -> {
-                await(ledger.recordOutcome(e.key(), attempt, outcome));
+                Ledger.await(ledger.recordOutcome(e.key(), attempt, outcome));
                 delivered.increment();
                 state.succeeded();
                 return true;
             }
             case DECLINED -> {
-                await(ledger.recordOutcome(e.key(), attempt, outcome));
+                Ledger.await(ledger.recordOutcome(e.key(), attempt, outcome));
                 declined.increment();
                 state.succeeded(); // the link works; the answer was no
                 log.warn("outbox {} to {} declined: {}", e.key(), e.link(), outcome.detail());
@@ -219,13 +215,13 @@ final class DeliveryWorker {
                 if (outcome.nextAttemptAt() != null && outcome.nextAttemptAt().isAfter(next)) {
                     next = outcome.nextAttemptAt(); // the upstream said when (Retry-After)
                 }
-                await(ledger.recordOutcome(e.key(), attempt, new InstructionOutcome(Result.RETRYABLE, outcome.upstreamReference(),
+                Ledger.await(ledger.recordOutcome(e.key(), attempt, new InstructionOutcome(Result.RETRYABLE, outcome.upstreamReference(),
                         outcome.detail(), next)));
                 retryable.increment();
                 return false;
             }
             default -> {
-                await(ledger.recordOutcome(e.key(), attempt, outcome));
+                Ledger.await(ledger.recordOutcome(e.key(), attempt, outcome));
                 unknown.increment();
                 state.failed(now, policy, random, outcome.detail());
                 log.warn("outbox {} to {}: answer lost ({}); it will be resolved, not resent", e.key(), e.link(), outcome.detail());
@@ -239,19 +235,4 @@ final class DeliveryWorker {
         return links.values().stream().map(l -> l.describe(now)).sorted().toList();
     }
 
-    private static void await(java.util.concurrent.CompletionStage<?> stage) {
-        try {
-            stage.toCompletableFuture().get(LEDGER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof LedgerException refused) {
-                throw refused;
-            }
-            throw new LedgerException("ledger failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LedgerException("interrupted while waiting for the ledger");
-        } catch (TimeoutException e) {
-            throw new LedgerException("the ledger did not answer within " + LEDGER_TIMEOUT_SECONDS + " s");
-        }
-    }
 }

@@ -8,10 +8,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
@@ -55,7 +51,6 @@ import forecourt.settlement.Reconciliation.Decision;
 final class SettlementEngine {
     private static final Logger log = LoggerFactory.getLogger(SettlementEngine.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final long LEDGER_TIMEOUT_SECONDS = 30;
 
     /** How the engine is set up; see the component's configuration for each meaning. */
     record Settings(boolean cdrExpected, long toleranceMinor, DeadlinePolicy deadlinePolicy, Duration expiryMargin, Duration noShowTimeout,
@@ -234,7 +229,7 @@ final class SettlementEngine {
             case REVIEW -> {
                 log.error("ALARM session {}: REVIEW — {} (resolve with settlement:resolve)", ref, d.reason());
                 yield move(ref, "review", PaymentSessionState.REVIEW, FactType.REVIEW_OPENED,
-                        decisionBody(d, f).put("reason", d.reason()));
+                        decisionBody(d).put("reason", d.reason()));
             }
             case SETTLE, RELEASE -> reconciled(ref, hold, d, PaymentSessionState.RECONCILED, false);
         };
@@ -249,14 +244,13 @@ final class SettlementEngine {
         }
         if (noShow) {
             // straight from AUTHORIZED: the release instruction first, the move when it is done
-            enqueueOrder(ref, hold, Money.zero(hold.amount().currency()));
-            return confirmMoney(ref, hold, Money.zero(hold.amount().currency()));
+            return moveMoney(ref, hold, Money.zero(hold.amount().currency()));
         }
-        ObjectNode body = decisionBody(d, null);
+        ObjectNode body = decisionBody(d);
         return move(ref, "reconciled", target, FactType.RECONCILED, body);
     }
 
-    private ObjectNode decisionBody(Decision d, SessionFacts f) {
+    private ObjectNode decisionBody(Decision d) {
         ObjectNode body = JSON.createObjectNode();
         body.put("kind", d.kind().name());
         if (d.amount() != null) {
@@ -271,26 +265,20 @@ final class SettlementEngine {
 
     /** RECONCILED: the money instruction to the hold's acquirer, then the facts of what it did. */
     private boolean settle(String ref, Hold hold, SessionFacts f) {
-        Money amount = PaymentJson.money(f.decision().get("amount"));
-        enqueueOrder(ref, hold, amount);
-        return confirmMoney(ref, hold, amount);
+        return moveMoney(ref, hold, PaymentJson.money(f.decision().get("amount")));
     }
 
-    private void enqueueOrder(String ref, Hold hold, Money amount) {
-        SettlementOrder order = order(ref, hold, amount);
+    /**
+     * Captures {@code amount} and releases the rest (zero: releases all): the instruction to
+     * the hold's own acquirer link (enqueued once: its key dedups), then the facts of what it did.
+     */
+    private boolean moveMoney(String ref, Hold hold, Money amount) {
+        SettlementOrder.Operation op = amount.isZero() ? SettlementOrder.Operation.RELEASE : SettlementOrder.Operation.SETTLE;
+        SettlementOrder order = new SettlementOrder(op, ref, hold.providerReference(), hold.amount(), amount);
         ObjectNode body = (ObjectNode) readTree(PaymentJson.order(order));
         // past the authorization's life a capture cannot succeed: a person must see it first
         body.put("deliverBy", hold.expiresAt().toString());
-        await(ledger.enqueue(Instruction.of(moneyKey(ref, order.operation()), hold.acquirerLink(), ref, true, body.toString())));
-    }
-
-    private static SettlementOrder order(String ref, Hold hold, Money amount) {
-        SettlementOrder.Operation op = amount.isZero() ? SettlementOrder.Operation.RELEASE : SettlementOrder.Operation.SETTLE;
-        return new SettlementOrder(op, ref, hold.providerReference(), hold.amount(), amount);
-    }
-
-    private boolean confirmMoney(String ref, Hold hold, Money amount) {
-        SettlementOrder order = order(ref, hold, amount);
+        Ledger.await(ledger.enqueue(Instruction.of(moneyKey(ref, order.operation()), hold.acquirerLink(), ref, true, body.toString())));
         OutboxEntry e = ledger.instruction(moneyKey(ref, order.operation())).orElseThrow();
         switch (e.status()) {
             case SUCCEEDED -> {
@@ -335,7 +323,7 @@ final class SettlementEngine {
         FiscalRequest request = new FiscalRequest(ref, site.site().id().value(), f.receiptNumber(), total, Map.of(hold.tariff().vatRate(), total),
                 f.deliveredWh().map(w -> w.longValue()).orElse(0L), soldAt(ref));
         IdempotencyKey key = IdempotencyKey.derive(site.site().id(), ref, new AuthorizationReference(ref), "fiscalize");
-        await(ledger.enqueue(Instruction.of(key, FiscalProvider.LINK_KIND + ":" + settings.fiscalProvider(), ref, false,
+        Ledger.await(ledger.enqueue(Instruction.of(key, FiscalProvider.LINK_KIND + ":" + settings.fiscalProvider(), ref, false,
                 FiscalJson.request(request))));
         return false;
     }
@@ -353,7 +341,7 @@ final class SettlementEngine {
         while (true) {
             long n = lastReceiptNumber + 1;
             try {
-                await(ledger.append(Fact.of(FactType.RECEIPT_NUMBER_ASSIGNED, "receiptno:" + siteId + ":" + n, ref,
+                Ledger.await(ledger.append(Fact.of(FactType.RECEIPT_NUMBER_ASSIGNED, "receiptno:" + siteId + ":" + n, ref,
                         JSON.createObjectNode().put("receiptNumber", n).toString())));
                 lastReceiptNumber = n;
                 return;
@@ -466,7 +454,7 @@ final class SettlementEngine {
         body.set("amount", PaymentJson.money(amount));
         body.put("who", who).put("why", why).put("rule", "decided by " + who + ": " + why);
         long n = s.factSeqs().size();
-        await(ledger.append(Fact.moving(FactType.REVIEW_RESOLVED, NaturalKeys.decision(ref, "resolved-" + n), ref, PaymentSessionState.RECONCILED,
+        Ledger.await(ledger.append(Fact.moving(FactType.REVIEW_RESOLVED, NaturalKeys.decision(ref, "resolved-" + n), ref, PaymentSessionState.RECONCILED,
                 body.toString())));
         log.info("session {}: review resolved by {} — {} ({})", ref, who, amount, why);
         step(ref);
@@ -480,7 +468,7 @@ final class SettlementEngine {
     }
 
     private Appended append(Fact fact) {
-        return await(ledger.append(fact));
+        return Ledger.await(ledger.append(fact));
     }
 
     private static ObjectNode json(String key, String value) {
@@ -495,19 +483,4 @@ final class SettlementEngine {
         }
     }
 
-    private static <T> T await(CompletionStage<T> stage) {
-        try {
-            return stage.toCompletableFuture().get(LEDGER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof LedgerException refused) {
-                throw refused;
-            }
-            throw new LedgerException("ledger failed: " + e.getCause(), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new LedgerException("interrupted while waiting for the ledger");
-        } catch (TimeoutException e) {
-            throw new LedgerException("the ledger did not answer within " + LEDGER_TIMEOUT_SECONDS + " s");
-        }
-    }
 }

@@ -3,6 +3,9 @@ package forecourt.api.ledger;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -21,6 +24,31 @@ import forecourt.api.id.IdempotencyKey;
  */
 @ProviderType
 public interface Ledger {
+    /** How long a caller waits for the ledger to answer before giving up. */
+    long ANSWER_TIMEOUT_SECONDS = 30;
+
+    /**
+     * Waits for a ledger stage (an append, an enqueue, an outcome) and returns its result;
+     * a refusal is rethrown as the ledger's own {@link LedgerException} (so
+     * {@link FactConflictException} and {@link IllegalTransitionException} stay what they
+     * are), anything else — failure, interruption, no answer within
+     * {@value #ANSWER_TIMEOUT_SECONDS} s — as a LedgerException saying which.
+     */
+    static <T> T await(CompletionStage<T> stage) {
+        try {
+            return stage.toCompletableFuture().get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof LedgerException refused) {
+                throw refused;
+            }
+            throw new LedgerException("ledger failed: " + e.getCause(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new LedgerException("interrupted while waiting for the ledger");
+        } catch (TimeoutException e) {
+            throw new LedgerException("the ledger did not answer within " + ANSWER_TIMEOUT_SECONDS + " s");
+        }
+    }
 
     /** Appends a fact; a duplicate (same natural key, same content) answers the original. */
     CompletionStage<Appended> append(Fact fact);

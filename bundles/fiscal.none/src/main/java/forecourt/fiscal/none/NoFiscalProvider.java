@@ -3,9 +3,6 @@ package forecourt.fiscal.none;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -24,6 +21,7 @@ import forecourt.api.fiscal.FiscalRequest;
 import forecourt.api.ledger.Instruction;
 import forecourt.api.ledger.InstructionOutcome;
 import forecourt.api.ledger.Ledger;
+import forecourt.api.ledger.LedgerException;
 import forecourt.api.outbox.InstructionHandler;
 import forecourt.api.payment.PaymentJson;
 
@@ -70,17 +68,14 @@ public class NoFiscalProvider implements FiscalProvider {
             String jws = signer.jws(payload.toString());
             String receiptId = request.siteId() + "-" + request.receiptNumber();
             FiscalReceipt receipt = new FiscalReceipt("none", receiptId, jws, jws, false, "", null);
-            ledger.append(FiscalJson.receiptFact(request, receipt)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+            Ledger.await(ledger.append(FiscalJson.receiptFact(request, receipt)));
             return InstructionOutcome.succeeded(receiptId);
         } catch (GeneralSecurityException e) {
             log.error("receipt signing failed: {}", e.toString());
             return InstructionOutcome.retryable("signing failed: " + e.getMessage(), java.time.Instant.now().plusSeconds(30));
-        } catch (ExecutionException | TimeoutException e) {
+        } catch (LedgerException e) {
             // not recorded: nothing left the box, so sending again is safe
-            return InstructionOutcome.retryable("receipt not recorded: " + e, java.time.Instant.now());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return InstructionOutcome.retryable("interrupted", java.time.Instant.now());
+            return InstructionOutcome.retryable("receipt not recorded: " + e.getMessage(), java.time.Instant.now());
         }
     }
 
