@@ -1,6 +1,7 @@
 package forecourt.api.payment;
 
 import java.time.Instant;
+import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -30,9 +31,12 @@ import forecourt.api.site.Tariff;
  * @param placedAt               when the hold was granted
  * @param expiresAt              when the authorization lapses (from the provider where it says,
  *                               else from configuration)
+ * @param providerData           what else the path knows of the authorization, for audit and
+ *                               recovery (a ZVT terminal's receipt and trace numbers, terminal id);
+ *                               never card data
  */
 public record Hold(String authorizationReference, String terminalId, EvseId evse, Tariff tariff, Money amount,
-        String acquirerLink, String providerReference, String cardBrand, String maskedPan, Instant placedAt, Instant expiresAt) {
+        String acquirerLink, String providerReference, String cardBrand, String maskedPan, Instant placedAt, Instant expiresAt, Map<String, String> providerData) {
     private static final Pattern DIGIT = Pattern.compile("\\d");
 
     public Hold {
@@ -51,6 +55,15 @@ public record Hold(String authorizationReference, String terminalId, EvseId evse
             throw new IllegalArgumentException("a hold must reserve a positive amount, was " + amount);
         }
         requireMasked(maskedPan);
+        providerData = providerData == null ? Map.of() : Map.copyOf(providerData);
+        providerData.values().forEach(Hold::requireMasked);
+    }
+
+    /** A hold whose path has nothing to add beyond the provider reference. */
+    public Hold(String authorizationReference, String terminalId, EvseId evse, Tariff tariff, Money amount, String acquirerLink,
+            String providerReference, String cardBrand, String maskedPan, Instant placedAt, Instant expiresAt) {
+        this(authorizationReference, terminalId, evse, tariff, amount, acquirerLink, providerReference, cardBrand, maskedPan, placedAt,
+                expiresAt, Map.of());
     }
 
     /**

@@ -46,6 +46,10 @@ public final class PaymentJson {
         n.put("maskedPan", hold.maskedPan());
         n.put("placedAt", hold.placedAt().toString());
         n.put("expiresAt", hold.expiresAt().toString());
+        if (!hold.providerData().isEmpty()) {
+            ObjectNode data = n.putObject("providerData");
+            new java.util.TreeMap<>(hold.providerData()).forEach(data::put);
+        }
         return Fact.moving(FactType.HOLD_PLACED, NaturalKeys.hold(hold.authorizationReference()), hold.authorizationReference(),
                 PaymentSessionState.AUTHORIZED, n.toString());
     }
@@ -55,7 +59,13 @@ public final class PaymentJson {
         return new Hold(n.get("authorizationReference").asText(), n.get("terminalId").asText(), EvseId.parse(n.get("evse").asText()),
                 tariff(n.get("tariff")), money(n.get("amount")), n.get("acquirerLink").asText(),
                 n.get("providerReference").asText(), n.path("cardBrand").asText(""), n.path("maskedPan").asText(""),
-                Instant.parse(n.get("placedAt").asText()), Instant.parse(n.get("expiresAt").asText()));
+                Instant.parse(n.get("placedAt").asText()), Instant.parse(n.get("expiresAt").asText()), providerData(n.path("providerData")));
+    }
+
+    private static java.util.Map<String, String> providerData(JsonNode data) {
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        data.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
     }
 
     private static Tariff tariff(JsonNode t) {

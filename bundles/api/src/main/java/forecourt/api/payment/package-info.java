@@ -4,7 +4,7 @@
  * authorization, and the contracts of terminals and acquirers.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package forecourt.api.payment;
 
 import org.osgi.annotation.bundle.Export;

@@ -32,6 +32,18 @@ class PaymentJsonTest {
     }
 
     @Test
+    void providerDataTravelsWithTheHoldAndRefusesCardNumbers() {
+        Hold plain = hold("559883******8074");
+        Hold zvt = new Hold(plain.authorizationReference(), plain.terminalId(), plain.evse(), plain.tariff(), plain.amount(), "terminal:T2", "249",
+                "girocard", plain.maskedPan(), plain.placedAt(), plain.expiresAt(), java.util.Map.of("zvt.receipt", "249", "zvt.trace", "1012"));
+        assertThat(PaymentJson.hold(PaymentJson.holdPlaced(zvt).body())).isEqualTo(zvt);
+        assertThat(PaymentJson.hold(PaymentJson.holdPlaced(plain).body()).providerData()).isEmpty();
+        assertThatThrownBy(() -> new Hold(plain.authorizationReference(), plain.terminalId(), plain.evse(), plain.tariff(), plain.amount(),
+                "terminal:T2", "249", "", "", plain.placedAt(), plain.expiresAt(), java.util.Map.of("track", "4711008005757038004")))
+                .hasMessageContaining("not masked");
+    }
+
+    @Test
     void aFullCardNumberIsRefused() {
         assertThatThrownBy(() -> hold("4242424242424242")).hasMessageContaining("not masked");
         assertThatThrownBy(() -> hold("4242 4242 4242 4242")).hasMessageContaining("not masked");

@@ -1,4 +1,4 @@
-package forecourt.terminal.zvt;
+package forecourt.zvt.protocol;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,6 +1,6 @@
-package forecourt.terminal.zvt;
+package forecourt.zvt.protocol;
 
-/** Bytes from the terminal that are not a well-formed ZVT message. */
+/** Bytes from the other side that are not a well-formed ZVT message, or not the one expected. */
 public class ZvtProtocolException extends Exception {
     private static final long serialVersionUID = 1L;
 

@@ -1,4 +1,4 @@
-package forecourt.terminal.zvt;
+package forecourt.zvt.protocol;
 
 import java.io.ByteArrayOutputStream;
 import java.util.Arrays;
