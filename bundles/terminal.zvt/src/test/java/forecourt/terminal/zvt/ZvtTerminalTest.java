@@ -281,6 +281,28 @@ class ZvtTerminalTest {
     }
 
     @Test
+    void aTerminalTakenOutAndPutBackSettlesTheHoldsRecordedBefore() {
+        Hold first = hold();
+        Hold second = hold();
+        sim.dropConnections(); // cable pulled
+        // the bundle is updated: this instance goes, a new one (new link, new objects) comes
+        client.close();
+        client = client(Duration.ofSeconds(1));
+        settlement = settlement(ZvtSettlement.SettleWith.PARTIAL_REVERSAL);
+        assertThat(ledger.session(first.authorizationReference()).orElseThrow().state()).isEqualTo(PaymentSessionState.AUTHORIZED);
+        assertThat(settlement.deliver(instruction(first, SettlementOrder.Operation.SETTLE, 708), 1).result()).isEqualTo(Result.SUCCEEDED);
+        sim.dropConnections(); // and pulled again between two settlements
+        Instruction release = instruction(second, SettlementOrder.Operation.RELEASE, 0);
+        // the send meets the pulled cable only after writing: it may have landed, so UNKNOWN, and the query decides
+        InstructionOutcome sent = settlement.deliver(release, 1);
+        assertThat(sent.result()).isEqualTo(Result.UNKNOWN);
+        assertThat(settlement.resolve(release, 1).result()).isEqualTo(Result.RETRYABLE);
+        assertThat(settlement.deliver(release, 2).result()).isEqualTo(Result.SUCCEEDED);
+        assertThat(preAuth(first).booked()).isEqualTo(708);
+        assertThat(preAuth(second).state()).isEqualTo("REVERSED");
+    }
+
+    @Test
     void aWrongPasswordIsRefusedAtRegistrationAndNothingIsSent() {
         ZvtClient wrong = new ZvtClient("T1", "127.0.0.1", sim.port(), 111111, 978, Duration.ofSeconds(1), Duration.ofSeconds(1));
         assertThatThrownBy(() -> wrong.transact(Messages.preAuthorisation(5000, 978), Duration.ofSeconds(2)))
