@@ -131,4 +131,55 @@ class StripeFaultSequencesTest {
             assertThat(worker.unknown.sum()).as("ambiguous answers met").isGreaterThan(sessions / 20);
         }
     }
+
+    /** A new adapter instance on the same emulator, as a freshly updated bundle would create. */
+    private static InstructionHandler stripeAcquirer(StripeEmulator stripe, Duration timeout) throws Exception {
+        Class<?> apiClass = Class.forName("forecourt.acquirer.stripe.StripeApi");
+        Constructor<?> apiCtor = apiClass.getDeclaredConstructor(String.class, String.class, Duration.class);
+        apiCtor.setAccessible(true);
+        Object api = apiCtor.newInstance(stripe.baseUrl(), KEY, timeout);
+        Constructor<?> acqCtor = Class.forName("forecourt.acquirer.stripe.StripeAcquirer").getDeclaredConstructor(String.class, apiClass, Clock.class,
+                Duration.class);
+        acqCtor.setAccessible(true);
+        return (InstructionHandler) acqCtor.newInstance("stripe-faults", api, Clock.systemUTC(), Duration.ZERO);
+    }
+
+    @Test
+    void theAdapterReplacedMidRetryCompletesTheInstructionOnce() throws Exception {
+        TestSite site = new TestSite("stripe-faults");
+        try (StripeEmulator stripe = new StripeEmulator(dir.resolve("stripe.mv.db"), 0, KEY, Clock.systemUTC(), Duration.ofDays(2));
+                LedgerStore ledger = new LedgerStore(dir.resolve("ledger.mv.db"), Clock.systemUTC(), 64)) {
+            Class<?> apiClass = Class.forName("forecourt.acquirer.stripe.StripeApi");
+            Constructor<?> apiCtor = apiClass.getDeclaredConstructor(String.class, String.class, Duration.class);
+            apiCtor.setAccessible(true);
+            Object api = apiCtor.newInstance(stripe.baseUrl(), KEY, Duration.ofSeconds(2));
+            Constructor<?> termCtor = Class.forName("forecourt.acquirer.stripe.StripeTerminal").getDeclaredConstructor(String.class, String.class,
+                    String.class, apiClass, forecourt.api.ledger.Ledger.class, forecourt.api.site.SiteModel.class, Clock.class, SecureRandom.class,
+                    Duration.class, Duration.class, java.util.concurrent.Executor.class);
+            termCtor.setAccessible(true);
+            PaymentTerminal terminal = (PaymentTerminal) termCtor.newInstance("T1", "tmr_1", "acquirer:stripe-faults", api, ledger, site,
+                    Clock.systemUTC(), new SecureRandom(), Duration.ofSeconds(5), Duration.ofMillis(1), Executors.newFixedThreadPool(2));
+            Hold h = terminal.placeHold(EvseId.parse("CH1/1")).toCompletableFuture().join();
+            SettlementOrder order = new SettlementOrder(SettlementOrder.Operation.SETTLE, h.authorizationReference(), h.providerReference(), h.amount(),
+                    Money.of(708, "EUR"));
+            IdempotencyKey key = IdempotencyKey.derive(site.site().id(), h.authorizationReference(), new AuthorizationReference(h.authorizationReference()),
+                    "settle");
+            ledger.enqueue(Instruction.of(key, h.acquirerLink(), h.authorizationReference(), true, PaymentJson.order(order))).toCompletableFuture().join();
+            Map<String, InstructionHandler> registered = new java.util.concurrent.ConcurrentHashMap<>();
+            registered.put(h.acquirerLink(), stripeAcquirer(stripe, Duration.ofMillis(500)));
+            DeliveryWorker worker = new DeliveryWorker(ledger, Clock.systemUTC(), registered::get, new DeliveryPolicy(100, Duration.ZERO, Duration.ZERO, 0),
+                    new Random(5));
+            stripe.faults().script(Fault.APPLY_THEN_DROP); // applied, answer lost: in doubt
+            worker.dueByLink().forEach(worker::drain);
+            assertThat(ledger.instruction(key).orElseThrow().status()).isEqualTo(OutboxEntry.Status.UNKNOWN);
+            registered.remove(h.acquirerLink()); // the bundle is being updated
+            worker.dueByLink().forEach(worker::drain);
+            assertThat(ledger.instruction(key).orElseThrow().status()).as("nothing done while it is away").isEqualTo(OutboxEntry.Status.UNKNOWN);
+            registered.put(h.acquirerLink(), stripeAcquirer(stripe, Duration.ofMillis(500))); // the new version is up
+            worker.dueByLink().forEach(worker::drain);
+            assertThat(ledger.instruction(key).orElseThrow().status()).isEqualTo(OutboxEntry.Status.SUCCEEDED);
+            assertThat(stripe.captures()).hasSize(1);
+            assertThat(stripe.captures().get(0).get("amount").asLong()).isEqualTo(708);
+        }
+    }
 }

@@ -500,6 +500,8 @@ public class LedgerStore implements Ledger, AutoCloseable {
                     case DECLINED -> with(e, e.attempts(), OutboxEntry.Status.DECLINED, null, detail, upstream);
                     case RETRYABLE -> with(e, e.attempts(), OutboxEntry.Status.PENDING, Instant.parse(body.get("nextAttemptAt").asText()), detail, upstream);
                     case UNKNOWN -> with(e, e.attempts(), OutboxEntry.Status.UNKNOWN, null, detail, upstream);
+                    // never recorded by the outbox (it records a review instead); read safely if ever found
+                    case NEEDS_REVIEW -> with(e, e.attempts(), OutboxEntry.Status.REVIEW, null, detail, upstream);
                 };
             }
             case INSTRUCTION_REVIEW -> {

@@ -188,7 +188,7 @@ final class DeliveryWorker {
         if (outcome == null) {
             outcome = InstructionOutcome.unknown("resolve returned nothing");
         }
-        if (outcome.result() != Result.UNKNOWN) {
+        if (outcome.result() != Result.UNKNOWN && outcome.result() != Result.NEEDS_REVIEW) {
             resolved.increment();
         }
         return record(state, e, e.attempts(), outcome);
@@ -197,6 +197,10 @@ final class DeliveryWorker {
     private boolean record(LinkState state, OutboxEntry e, int attempt, InstructionOutcome outcome) {
         Instant now = clock.instant();
         switch (outcome.result()) {
+            case NEEDS_REVIEW -> {
+                toReview(e, outcome.detail());
+                return true; // a person has it; the link goes on
+            }
             case SUCCEEDED -> {
                 Ledger.await(ledger.recordOutcome(e.key(), attempt, outcome));
                 delivered.increment();

@@ -290,6 +290,41 @@ class DeliveryWorkerTest {
     }
 
     @Test
+    void aHandlerThatCanNoLongerTellPutsTheInstructionInReviewAndTheLinkGoesOn() throws Exception {
+        ManualClock clock = new ManualClock();
+        IdempotencyKey doubtful = key(21);
+        IdempotencyKey next = key(22);
+        InstructionHandler upstream = new InstructionHandler() {
+            @Override
+            public forecourt.api.ledger.InstructionOutcome deliver(Instruction instruction, int attempt) {
+                return instruction.key().equals(doubtful) ? forecourt.api.ledger.InstructionOutcome.unknown("received, awaiting confirmation")
+                        : forecourt.api.ledger.InstructionOutcome.succeeded("ok");
+            }
+
+            @Override
+            public forecourt.api.ledger.InstructionOutcome resolve(Instruction instruction, int attempt) {
+                return forecourt.api.ledger.InstructionOutcome.needsReview("no confirmation and the upstream's idempotency window has passed");
+            }
+        };
+        try (LedgerStore ledger = new LedgerStore(dir.resolve("l.mv.db"), clock, 64)) {
+            DeliveryWorker worker = new DeliveryWorker(ledger, clock, l -> upstream,
+                    new DeliveryPolicy(10, Duration.ofMillis(100), Duration.ofSeconds(1), 0), new Random(4));
+            ledger.enqueue(Instruction.of(doubtful, "acquirer:adyen", "S21", true, "{}")).toCompletableFuture().get();
+            ledger.enqueue(Instruction.of(next, "acquirer:adyen", "S22", true, "{}")).toCompletableFuture().get();
+            for (int i = 0; i < 10; i++) {
+                worker.dueByLink().forEach(worker::drain);
+                clock.now = clock.now.plusSeconds(2);
+            }
+            OutboxEntry reviewed = ledger.instruction(doubtful).orElseThrow();
+            assertThat(reviewed.status()).isEqualTo(Status.REVIEW);
+            assertThat(reviewed.lastDetail()).contains("idempotency window");
+            assertThat(reviewed.attempts()).as("sent once, never again by itself").isEqualTo(1);
+            assertThat(ledger.instruction(next).orElseThrow().status()).isEqualTo(Status.SUCCEEDED);
+            assertThat(worker.reviews.sum()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void moneyGoesBeforeNotificationsOnALink() throws Exception {
         ManualClock clock = new ManualClock();
         Random random = new Random(3);

@@ -29,7 +29,7 @@ class StartupContractTest {
             Matcher m = READY.matcher(gw.awaitLine(l -> READY.matcher(l).find(), Duration.ofSeconds(30)));
             assertThat(m.find()).isTrue();
             assertThat(Long.parseLong(m.group(1))).isPositive();
-            gw.awaitLine("site AT0042 (AT, EUR): 2 chargers, 4 EVSEs, 1 tariffs, 1 terminals, 0 problems", Duration.ofSeconds(10));
+            gw.awaitLine("site AT0042 (AT, EUR): 2 chargers, 4 EVSEs, 1 tariffs, 2 terminals, 0 problems", Duration.ofSeconds(10));
             gw.awaitLine("graceful stop armed", Duration.ofSeconds(10));
             // the framework storage and the clock anchor are where the start-up contract says
             assertThat(data.resolve("framework")).isDirectory();

@@ -10,6 +10,8 @@ public enum FactType {
     CHARGER_EVENT, TRANSACTION_EVENT, METER_READING, SIGNED_READING, FINAL_READING_PROVEN,
     // from the CPO
     CDR_RECEIVED,
+    // from an upstream, asynchronously and verified (an acquirer's signed webhook)
+    UPSTREAM_NOTIFICATION,
     // the settlement engine's decisions
     RECONCILED, REVIEW_OPENED, REVIEW_RESOLVED, SESSION_STATE_CHANGED,
     // money and receipts, as confirmed upstream

@@ -20,7 +20,13 @@ public record InstructionOutcome(Result result, String upstreamReference, String
         /** Not applied, safe to send again later (connection refused, 429, 503 before processing). */
         RETRYABLE,
         /** Sent, and the answer was lost: it may or may not have been applied. Must be resolved, never resent blindly. */
-        UNKNOWN
+        UNKNOWN,
+        /**
+         * The handler can no longer find out and must not guess (e.g. the upstream's confirmation
+         * never came and its idempotency window has passed): a person decides. Never recorded as
+         * an outcome; the outbox puts the instruction in REVIEW with this detail.
+         */
+        NEEDS_REVIEW
     }
 
     public InstructionOutcome {
@@ -40,6 +46,10 @@ public record InstructionOutcome(Result result, String upstreamReference, String
 
     public static InstructionOutcome retryable(String detail, Instant nextAttemptAt) {
         return new InstructionOutcome(Result.RETRYABLE, null, detail, nextAttemptAt);
+    }
+
+    public static InstructionOutcome needsReview(String reason) {
+        return new InstructionOutcome(Result.NEEDS_REVIEW, null, Objects.requireNonNull(reason, "reason"), null);
     }
 
     public static InstructionOutcome unknown(String detail) {

@@ -56,7 +56,7 @@ public record Hold(String authorizationReference, String terminalId, EvseId evse
         }
         requireMasked(maskedPan);
         providerData = providerData == null ? Map.of() : Map.copyOf(providerData);
-        providerData.values().forEach(Hold::requireMasked);
+        providerData.values().forEach(Hold::requireNoCardNumber);
     }
 
     /** A hold whose path has nothing to add beyond the provider reference. */
@@ -64,6 +64,19 @@ public record Hold(String authorizationReference, String terminalId, EvseId evse
             String providerReference, String cardBrand, String maskedPan, Instant placedAt, Instant expiresAt) {
         this(authorizationReference, terminalId, evse, tariff, amount, acquirerLink, providerReference, cardBrand, maskedPan, placedAt,
                 expiresAt, Map.of());
+    }
+
+    private static final Pattern CARD_NUMBER_RUN = Pattern.compile("\\d{13,19}");
+
+    /**
+     * Refuses a value carrying what could be a card number (13 to 19 digits in a row, spaces
+     * and dashes ignored); device serials and trace numbers pass.
+     */
+    public static String requireNoCardNumber(String value) {
+        if (CARD_NUMBER_RUN.matcher(value.replace(" ", "").replace("-", "")).find()) {
+            throw new IllegalArgumentException("value looks like a card number: not masked, refused");
+        }
+        return value;
     }
 
     /**
