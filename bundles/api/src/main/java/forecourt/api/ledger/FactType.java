@@ -18,6 +18,8 @@ public enum FactType {
     CAPTURED, AUTHORIZATION_REVERSED, FISCAL_RECEIPT, FINANCIAL_ADVICE_CONFIRMED,
     // the settlement engine: gap-free receipt numbers, the driver's receipt, alarms a person must see
     RECEIPT_NUMBER_ASSIGNED, RECEIPT_ISSUED, ALARM,
+    // a fiscal device's own journal (an RKSV cash box's signed receipts, in chain order)
+    FISCAL_JOURNAL,
     // the outbox: instructions and their delivery, recorded by the ledger itself
     INSTRUCTION_ENQUEUED, INSTRUCTION_ATTEMPTED, INSTRUCTION_OUTCOME, INSTRUCTION_REVIEW, INSTRUCTION_RETRY,
     INSTRUCTION_CANCELLED,
