@@ -53,6 +53,13 @@ final class ReceiptPage {
                 .append("</table>")
                 .append("<h2>Signature</h2><p><code style=\"word-break:break-all\">").append(esc(r.path("fiscal").path("signature").asText()))
                 .append("</code></p>")
+                // the country's machine-readable receipt code (RKSV: the QR code's content), and a degraded receipt said plainly
+                .append(r.path("fiscal").path("qrPayload").asText().isEmpty() ? ""
+                        : "<h2>Fiscal code</h2><p><code style=\"word-break:break-all\">" + esc(r.path("fiscal").path("qrPayload").asText())
+                                + "</code></p>")
+                .append(r.path("fiscal").path("degraded").asBoolean()
+                        ? "<p><strong>Issued while the fiscal signature device or service was unavailable; it is completed as the law requires.</strong></p>"
+                        : "")
                 .append("<h2>Meter (calibration law)</h2><p>Meter ").append(esc(r.path("meter").path("meterSerial").asText()))
                 .append(": register ").append(esc(r.path("meter").path("beginWh").asText())).append(" Wh → ")
                 .append(esc(r.path("meter").path("endWh").asText())).append(" Wh, signed readings verified by the gateway.</p>")

@@ -184,6 +184,21 @@ final class AdyenAcquirer implements Acquirer {
         return send(instruction, order, true);
     }
 
+    /** Cancels an authorization the account must not keep (a card brand it does not serve); best effort, logged. */
+    void releaseUnserved(String pspReference) {
+        ObjectNode body = JSON.createObjectNode().put("merchantAccount", merchantAccount).put("reference", "unserved-" + pspReference);
+        try {
+            Response r = api.post("payments/" + pspReference + "/cancels", body, "unserved-" + pspReference);
+            if (r.status() != 201 && r.status() != 200) {
+                log.error("ALARM adyen {}: authorization {} of an unserved card brand not cancelled (HTTP {}): release it by hand", name,
+                        pspReference, r.status());
+            }
+        } catch (IOException e) {
+            log.error("ALARM adyen {}: authorization {} of an unserved card brand not cancelled ({}): release it by hand", name, pspReference,
+                    e.getMessage());
+        }
+    }
+
     @Override
     public AuthorizationStatus lookup(String providerReference) {
         // the Checkout API has no read of a payment: what the notifications said is all Forecourt knows

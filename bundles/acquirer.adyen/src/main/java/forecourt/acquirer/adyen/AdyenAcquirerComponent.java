@@ -79,6 +79,9 @@ public class AdyenAcquirerComponent {
 
         @AttributeDefinition(description = "How long a terminal waits for a card, seconds")
         int cardTimeoutSeconds() default 120;
+
+        @AttributeDefinition(description = "Card brands this merchant account serves (Adyen's names: visa, mc, amex, maestro...); empty: all")
+        String[] cardBrands() default {};
     }
 
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
@@ -110,6 +113,8 @@ public class AdyenAcquirerComponent {
             }
             AdyenTerminal terminal = new AdyenTerminal(pair[0].trim(), pair[1].trim(), link, terminalApi, ledger, site, clock,
                     Duration.ofSeconds(config.cardTimeoutSeconds()), holds);
+            terminal.cardBrands(java.util.Arrays.stream(config.cardBrands()).map(b -> b.trim().toLowerCase()).filter(b -> !b.isEmpty())
+                    .collect(java.util.stream.Collectors.toSet()), acquirer::releaseUnserved);
             Hashtable<String, Object> tprops = new Hashtable<>();
             tprops.put(PaymentTerminal.TERMINAL, terminal.terminalId());
             registrations.add(context.registerService(PaymentTerminal.class, terminal, tprops));

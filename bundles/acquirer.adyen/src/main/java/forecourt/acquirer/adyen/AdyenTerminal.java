@@ -57,6 +57,11 @@ final class AdyenTerminal implements PaymentTerminal {
     private final SecureRandom random = new SecureRandom();
     private final Duration cardTimeout;
     private final Executor executor;
+    /** Card brands this merchant account serves (Adyen's names: visa, mc, amex...); empty: all. */
+    private volatile java.util.Set<String> cardBrands = java.util.Set.of();
+    /** Releases an authorization this account must not keep (a brand it does not serve). */
+    private volatile java.util.function.Consumer<String> release = psp -> {
+    };
 
     AdyenTerminal(String terminalId, String poiId, String acquirerLink, AdyenApi terminalApi, Ledger ledger, SiteModel site, Clock clock,
             Duration cardTimeout, Executor executor) {
@@ -69,6 +74,11 @@ final class AdyenTerminal implements PaymentTerminal {
         this.clock = clock;
         this.cardTimeout = cardTimeout;
         this.executor = executor;
+    }
+
+    void cardBrands(java.util.Set<String> brands, java.util.function.Consumer<String> release) {
+        this.cardBrands = java.util.Set.copyOf(brands);
+        this.release = release;
     }
 
     @Override
@@ -145,6 +155,11 @@ final class AdyenTerminal implements PaymentTerminal {
                     currency);
         }
         JsonNode card = response.path("PaymentResult").path("PaymentInstrumentData").path("CardData");
+        String brand = card.path("PaymentBrand").asText("");
+        if (!cardBrands.isEmpty() && !cardBrands.contains(brand.toLowerCase())) {
+            release.accept(psp); // never keep an authorization this account does not serve
+            throw new HoldDeclinedException("card brand '" + brand + "' is not accepted at terminal " + terminalId);
+        }
         String masked = card.path("MaskedPan").asText("");
         Map<String, String> data = new LinkedHashMap<>();
         data.put("adyen.poiId", poiId);

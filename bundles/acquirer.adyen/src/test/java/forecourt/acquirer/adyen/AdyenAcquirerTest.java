@@ -92,6 +92,16 @@ class AdyenAcquirerTest {
     }
 
     @Test
+    void aCardBrandTheAccountDoesNotServeIsReleasedAtOnceAndDeclined() {
+        rig.terminal.cardBrands(java.util.Set.of("visa", "mc"), rig.acquirer::releaseUnserved);
+        adyen.presentCard("V400m-346403161", new AdyenEmulator.Card("amex", "371449*****8431", null));
+        assertThatThrownBy(this::hold).hasCauseInstanceOf(HoldDeclinedException.class).hasMessageContaining("'amex' is not accepted");
+        assertThat(ledger.read(0, 100)).filteredOn(e -> e.fact().type() == FactType.HOLD_PLACED).isEmpty();
+        assertThat(adyen.payment("8800000000000001").get("status").asText()).isEqualTo("CANCELLED");
+        assertThat(hold().cardBrand()).isEqualTo("mc"); // a served brand still works
+    }
+
+    @Test
     void aRefusedCardIsNoHold() {
         adyen.presentCard("V400m-346403161", new AdyenEmulator.Card("visa", "411111******1111", "Not enough balance"));
         assertThatThrownBy(this::hold).isInstanceOf(CompletionException.class).hasCauseInstanceOf(HoldDeclinedException.class)

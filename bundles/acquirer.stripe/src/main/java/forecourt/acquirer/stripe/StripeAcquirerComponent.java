@@ -63,6 +63,9 @@ public class StripeAcquirerComponent {
 
         @AttributeDefinition(description = "How long the reader waits for a card, seconds")
         int cardTimeoutSeconds() default 60;
+
+        @AttributeDefinition(description = "Card brands this account serves (Stripe's names: visa, mastercard, amex...); empty: all")
+        String[] cardBrands() default {};
     }
 
     private final List<ServiceRegistration<?>> registrations = new ArrayList<>();
@@ -87,6 +90,8 @@ public class StripeAcquirerComponent {
             }
             StripeTerminal terminal = new StripeTerminal(pair[0].trim(), pair[1].trim(), link, api, ledger, site, clock, random,
                     Duration.ofSeconds(config.cardTimeoutSeconds()), Duration.ofMillis(250), holds);
+            terminal.cardBrands(java.util.Arrays.stream(config.cardBrands()).map(b -> b.trim().toLowerCase()).filter(b -> !b.isEmpty())
+                    .collect(java.util.stream.Collectors.toSet()));
             Hashtable<String, Object> tprops = new Hashtable<>();
             tprops.put(PaymentTerminal.TERMINAL, terminal.terminalId());
             registrations.add(context.registerService(PaymentTerminal.class, terminal, tprops));

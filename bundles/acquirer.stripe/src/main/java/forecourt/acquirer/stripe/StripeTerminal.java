@@ -52,6 +52,8 @@ final class StripeTerminal implements PaymentTerminal {
     private final Duration cardTimeout;
     private final Duration pollInterval;
     private final Executor executor;
+    /** Card brands this account serves ({@code visa}, {@code mastercard}...); empty: all. */
+    private volatile java.util.Set<String> cardBrands = java.util.Set.of();
 
     StripeTerminal(String terminalId, String readerId, String acquirerLink, StripeApi api, Ledger ledger, SiteModel site, Clock clock,
             SecureRandom random, Duration cardTimeout, Duration pollInterval, Executor executor) {
@@ -66,6 +68,11 @@ final class StripeTerminal implements PaymentTerminal {
         this.cardTimeout = cardTimeout;
         this.pollInterval = pollInterval;
         this.executor = executor;
+    }
+
+    /** Only these card brands are accepted; a card of another brand is released at once and declined. */
+    void cardBrands(java.util.Set<String> brands) {
+        this.cardBrands = java.util.Set.copyOf(brands);
     }
 
     @Override
@@ -116,6 +123,12 @@ final class StripeTerminal implements PaymentTerminal {
                 JsonNode pi = read.body();
                 String status = pi.path("status").asText();
                 if (status.equals("requires_capture")) {
+                    String brand = pi.path("latest_charge").path("payment_method_details").path("card_present").path("brand").asText("");
+                    if (!cardBrands.isEmpty() && !cardBrands.contains(brand.toLowerCase())) {
+                        // this account does not serve the brand: release the authorization at once, never keep it
+                        api.post("v1/payment_intents/" + intent + "/cancel", Map.of("cancellation_reason", "abandoned"), "hold-brand-" + reference.value());
+                        throw new HoldDeclinedException("card brand '" + brand + "' is not accepted at terminal " + terminalId);
+                    }
                     return hold(terminal, evse, tariff, reference, intent, pi);
                 }
                 if (pi.hasNonNull("last_payment_error") || status.equals("canceled")) {

@@ -88,6 +88,16 @@ class StripeAcquirerTest {
     }
 
     @Test
+    void aCardBrandTheAccountDoesNotServeIsReleasedAtOnceAndDeclined() {
+        terminal.cardBrands(java.util.Set.of("visa", "mastercard"));
+        stripe.presentCard("tmr_1", StripeEmulator.Card.approved("amex", "0005"));
+        assertThatThrownBy(this::hold).hasCauseInstanceOf(HoldDeclinedException.class).hasMessageContaining("'amex' is not accepted");
+        assertThat(stripe.intentIds()).hasSize(1);
+        assertThat(stripe.intent(stripe.intentIds().get(0)).get("status").asText()).isEqualTo("canceled");
+        assertThat(hold().cardBrand()).isEqualTo("visa");
+    }
+
+    @Test
     void aDeclinedCardLeavesNoHold() {
         stripe.presentCard("tmr_1", new StripeEmulator.Card("visa", "0002", "insufficient_funds"));
         assertThatThrownBy(this::hold).isInstanceOf(CompletionException.class).hasCauseInstanceOf(HoldDeclinedException.class)

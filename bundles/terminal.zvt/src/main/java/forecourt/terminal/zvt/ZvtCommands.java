@@ -8,9 +8,9 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** Gogo commands for the site technician: {@code zvt:status}, {@code zvt:open T2}, {@code zvt:endofday T2}, {@code zvt:sweep T2}. */
+/** Gogo commands for the site technician: {@code zvt:status}, {@code zvt:open T2}, {@code zvt:endofday T2}, {@code zvt:sweep T2}, {@code zvt:enquiry T2}. */
 @Component(service = ZvtCommands.class, property = { "osgi.command.scope=zvt", "osgi.command.function=status", "osgi.command.function=open",
-        "osgi.command.function=endofday", "osgi.command.function=sweep" })
+        "osgi.command.function=endofday", "osgi.command.function=sweep", "osgi.command.function=enquiry" })
 public class ZvtCommands {
     private final List<ZvtTerminalComponent> terminals = new CopyOnWriteArrayList<>();
 
@@ -42,6 +42,10 @@ public class ZvtCommands {
         } catch (IllegalStateException e) {
             return e.getMessage();
         }
+    }
+
+    public String enquiry(String terminalId) throws Exception {
+        return terminal(terminalId).statusEnquiry();
     }
 
     public String sweep(String terminalId) throws Exception {

@@ -140,6 +140,13 @@ public class ZvtTerminalComponent {
         return ZvtSettlement.openPreAuthorisations(client, Duration.ofSeconds(30));
     }
 
+    /** Status enquiry (05 01): whether the terminal answers and is ready. */
+    String statusEnquiry() throws Refused, LinkFailure {
+        ZvtClient.Answer answer = client.transact(forecourt.zvt.protocol.Messages.statusEnquiry(client.password()), Duration.ofSeconds(30));
+        return answer instanceof ZvtClient.Aborted a ? "terminal " + terminalId + " not ready: " + a.reason()
+                : "terminal " + terminalId + " ready (status enquiry completed)";
+    }
+
     String endOfDay() throws Refused, LinkFailure {
         return settlement.endOfDay();
     }

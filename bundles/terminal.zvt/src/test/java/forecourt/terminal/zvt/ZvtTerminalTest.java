@@ -303,6 +303,11 @@ class ZvtTerminalTest {
     }
 
     @Test
+    void aStatusEnquiryCompletes() throws Exception {
+        assertThat(client.transact(Messages.statusEnquiry(PASSWORD), Duration.ofSeconds(2))).isInstanceOf(ZvtClient.Completed.class);
+    }
+
+    @Test
     void aWrongPasswordIsRefusedAtRegistrationAndNothingIsSent() {
         ZvtClient wrong = new ZvtClient("T1", "127.0.0.1", sim.port(), 111111, 978, Duration.ofSeconds(1), Duration.ofSeconds(1));
         assertThatThrownBy(() -> wrong.transact(Messages.preAuthorisation(5000, 978), Duration.ofSeconds(2)))
