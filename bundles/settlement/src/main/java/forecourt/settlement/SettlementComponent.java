@@ -58,6 +58,9 @@ public class SettlementComponent {
         @AttributeDefinition(description = "The CPO confirms each settlement (OCPI Financial Advice Confirmation) before a session closes")
         boolean cpoConfirms() default false;
 
+        @AttributeDefinition(description = "The CPO's outbox link for Financial Advice Confirmations (cpo:<name> of the OCPI connection)")
+        String cpoLink() default "cpo:ocpi";
+
         @AttributeDefinition(description = "How often new facts are looked at, ms")
         long pollMillis() default 100;
 
@@ -78,7 +81,8 @@ public class SettlementComponent {
         this.ledger = ledger;
         this.engine = new SettlementEngine(ledger, site, clock, new SettlementEngine.Settings(config.cdrExpected(), config.toleranceMinor(),
                 DeadlinePolicy.valueOf(config.deadlinePolicy().trim().toUpperCase()), Duration.parse(config.expiryMargin()),
-                Duration.parse(config.noShowTimeout()), config.fiscalProvider(), config.receiptBaseUrl(), config.cpoConfirms()));
+                Duration.parse(config.noShowTimeout()), config.fiscalProvider(), config.receiptBaseUrl(), config.cpoConfirms(),
+                config.cpoLink()));
         scheduler.execute(() -> guarded(() -> log.info("settlement: {} open session(s) at start", engine.sweep())));
         scheduler.scheduleWithFixedDelay(() -> guarded(engine::tail), config.pollMillis(), config.pollMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> guarded(engine::sweep), config.sweepSeconds(), config.sweepSeconds(), TimeUnit.SECONDS);

@@ -1,5 +1,8 @@
 package forecourt.settlement;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -8,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.LongAdder;
 
 import org.slf4j.Logger;
@@ -54,7 +58,12 @@ final class SettlementEngine {
 
     /** How the engine is set up; see the component's configuration for each meaning. */
     record Settings(boolean cdrExpected, long toleranceMinor, DeadlinePolicy deadlinePolicy, Duration expiryMargin, Duration noShowTimeout,
-            String fiscalProvider, String receiptBaseUrl, boolean cpoConfirms) {
+            String fiscalProvider, String receiptBaseUrl, boolean cpoConfirms, String cpoLink) {
+        /** Without the CPO's outbox link: {@code cpo:ocpi}. */
+        Settings(boolean cdrExpected, long toleranceMinor, DeadlinePolicy deadlinePolicy, Duration expiryMargin, Duration noShowTimeout,
+                String fiscalProvider, String receiptBaseUrl, boolean cpoConfirms) {
+            this(cdrExpected, toleranceMinor, deadlinePolicy, expiryMargin, noShowTimeout, fiscalProvider, receiptBaseUrl, cpoConfirms, "cpo:ocpi");
+        }
     }
 
     private final Ledger ledger;
@@ -189,15 +198,18 @@ final class SettlementEngine {
                     logTimeline(ref);
                     return moved;
                 }
-                return false; // CONFIRMED comes with the CPO's Financial Advice Confirmation
+                return confirm(ref, hold, f); // CONFIRMED comes with the delivered Financial Advice Confirmation
+            }
+            case CONFIRMED -> {
+                boolean moved = move(ref, "closed", PaymentSessionState.CLOSED, FactType.SESSION_STATE_CHANGED, json("reason", "CPO confirmed"));
+                logTimeline(ref);
+                return moved;
             }
             case RELEASED -> {
-                if (!settings.cpoConfirms()) {
-                    boolean moved = move(ref, "closed", PaymentSessionState.CLOSED, FactType.SESSION_STATE_CHANGED, json("reason", "hold released"));
-                    logTimeline(ref);
-                    return moved;
-                }
-                return false;
+                // nothing was captured: the CPO has no invoice to enrich, no confirmation is sent
+                boolean moved = move(ref, "closed", PaymentSessionState.CLOSED, FactType.SESSION_STATE_CHANGED, json("reason", "hold released"));
+                logTimeline(ref);
+                return moved;
             }
             default -> {
                 return false; // REVIEW, CAPTURE_DECLINED: a person decides (settlement:resolve)
@@ -303,6 +315,41 @@ final class SettlementEngine {
                 return false; // the outbox is on it (PENDING, IN_FLIGHT, UNKNOWN) or a person is (REVIEW)
             }
         }
+    }
+
+    /**
+     * FISCALIZED, the CPO creates the invoice: the OCPI Financial Advice Confirmation (the
+     * captured amount incl. VAT, EFT data) goes to the CPO's link; its delivery is CONFIRMED.
+     */
+    private boolean confirm(String ref, Hold hold, SessionFacts f) {
+        IdempotencyKey key = IdempotencyKey.derive(site.site().id(), ref, new AuthorizationReference(ref), "confirm");
+        Optional<OutboxEntry> sent = ledger.instruction(key);
+        if (sent.isEmpty()) {
+            Money total = PaymentJson.money(f.decision().get("amount"));
+            int bp = site.site().vatRates().getOrDefault(hold.tariff().vatRate(), 0);
+            BigDecimal incl = BigDecimal.valueOf(total.minorUnits(), total.currency().getDefaultFractionDigits());
+            BigDecimal excl = incl.multiply(BigDecimal.valueOf(10_000)).divide(BigDecimal.valueOf(10_000L + bp), total.currency().getDefaultFractionDigits(),
+                    RoundingMode.HALF_UP);
+            ObjectNode fac = JSON.createObjectNode().put("id", UUID.nameUUIDFromBytes(("fac:" + ref).getBytes(StandardCharsets.UTF_8)).toString())
+                    .put("authorization_reference", ref).put("currency", total.currency().getCurrencyCode()).put("capture_status_code", "SUCCESS")
+                    .put("last_updated", clock.instant().toString());
+            fac.putObject("total_costs").put("excl_vat", excl).put("incl_vat", incl);
+            var eft = fac.putArray("eft_data");
+            eft.add(hold.acquirerLink() + " " + hold.providerReference());
+            if (!hold.maskedPan().isEmpty()) {
+                eft.add((hold.cardBrand() + " " + hold.maskedPan()).trim());
+            }
+            Ledger.await(ledger.enqueue(Instruction.of(key, settings.cpoLink(), ref, false, fac.toString())));
+            return false;
+        }
+        if (sent.get().status() == OutboxEntry.Status.SUCCEEDED) {
+            return move(ref, "confirmed", PaymentSessionState.CONFIRMED, FactType.FINANCIAL_ADVICE_CONFIRMED,
+                    json("financialAdviceConfirmation", sent.get().upstreamReference()));
+        }
+        if (sent.get().status() == OutboxEntry.Status.DECLINED) {
+            log.error("ALARM session {}: the CPO refused the financial advice confirmation: {}", ref, sent.get().lastDetail());
+        }
+        return false;
     }
 
     private IdempotencyKey moneyKey(String ref, SettlementOrder.Operation op) {

@@ -92,6 +92,20 @@ class SettlementEngineTest {
         }
     };
 
+    final List<String> facBodies = new java.util.ArrayList<>();
+
+    /** The CPO's OCPI receiver: records the Financial Advice Confirmation. */
+    final InstructionHandler cpo = new InstructionHandler() {
+        public InstructionOutcome deliver(Instruction i, int attempt) {
+            facBodies.add(new String(i.body(), java.nio.charset.StandardCharsets.UTF_8));
+            return InstructionOutcome.succeeded("fac-ok");
+        }
+
+        public InstructionOutcome resolve(Instruction i, int attempt) {
+            return InstructionOutcome.unknown("not used");
+        }
+    };
+
     @BeforeEach
     void open() {
         ledger = new LedgerStore(dir.resolve("ledger.mv.db"), clock, 64);
@@ -114,7 +128,7 @@ class SettlementEngineTest {
                 continue;
             }
             Instruction i = ledger.instructionBody(e.key()).orElseThrow();
-            InstructionHandler h = e.link().startsWith("fiscal:") ? fiscal : acquirer;
+            InstructionHandler h = e.link().startsWith("fiscal:") ? fiscal : e.link().startsWith("cpo:") ? cpo : acquirer;
             int attempt = e.attempts() + 1;
             ledger.recordAttempt(e.key(), attempt).toCompletableFuture().join();
             ledger.recordOutcome(e.key(), attempt, h.deliver(i, attempt)).toCompletableFuture().join();
@@ -176,6 +190,28 @@ class SettlementEngineTest {
         var receipt = ledger.byNaturalKey(NaturalKeys.decision(ref, "receipt")).orElseThrow().fact().bodyText();
         assertThat(receipt).contains("\"charged\":{\"minor\":728", "\"released\":{\"minor\":4272", "************4242", "http://gw/receipts/" + ref)
                 .doesNotContain("4242424242");
+    }
+
+    @Test
+    void whenTheCpoInvoicesItsFinancialAdviceConfirmationIsSentAndConfirmsTheSession() throws Exception {
+        String ref = hold("AT0042-FAC");
+        chargeAndStop(ref, "12000");
+        SettlementEngine engine = new SettlementEngine(ledger, site, clock, new SettlementEngine.Settings(false, 1, DeadlinePolicy.METER,
+                Duration.ofHours(6), Duration.ofMinutes(15), "test", "http://gw/receipts/", true, "cpo:csms"));
+        run(engine);
+        assertThat(state(ref)).isEqualTo(PaymentSessionState.CLOSED);
+        assertThat(facBodies).hasSize(1);
+        var fac = new com.fasterxml.jackson.databind.ObjectMapper().readTree(facBodies.get(0));
+        assertThat(fac.get("authorization_reference").asText()).isEqualTo(ref);
+        assertThat(fac.get("id").asText()).hasSize(36);
+        assertThat(fac.get("total_costs").get("incl_vat").decimalValue()).isEqualByComparingTo("7.08");
+        assertThat(fac.get("total_costs").get("excl_vat").decimalValue()).isEqualByComparingTo("5.90"); // 20 % VAT, half up
+        assertThat(fac.get("capture_status_code").asText()).isEqualTo("SUCCESS");
+        assertThat(fac.get("eft_data").get(0).asText()).contains("pi_" + ref);
+        assertThat(ledger.timeline(ref).stream().map(e -> e.fact().type())).contains(FactType.FINANCIAL_ADVICE_CONFIRMED);
+        var outbox = ledger.instruction(forecourt.api.id.IdempotencyKey.derive(site.site().id(), ref, new forecourt.api.id.AuthorizationReference(ref),
+                "confirm")).orElseThrow();
+        assertThat(outbox.link()).isEqualTo("cpo:csms");
     }
 
     @Test

@@ -25,7 +25,8 @@ import forecourt.sim.charger.SimulatedMeter;
 
 /**
  * The ambiguity suite: drivers charge at two chargers while every capture and cancel meets
- * upstream faults — applied then dropped, 5xx (saved under the key), 503, 429, stalls — at
+ * upstream faults — applied then dropped, 5xx (saved under the key), 503, 429, stalls past the
+ * client's timeout — at
  * 30 %, with the link flapping to 100 % faults in bursts, and the acquirer adapter
  * replaced mid-flush (its configuration rewritten: the component is deactivated and a new
  * instance takes over the open instructions). Afterwards the same audit as the crash suite:
@@ -61,6 +62,9 @@ class AmbiguitySuiteTest {
                 Files.copy(f, configs.resolve(f.getFileName()));
             }
         }
+        // a 2 s request timeout: the emulator's stalls (3 s, after applying) become timeouts — answers lost
+        Path stripeCfg = configs.resolve("forecourt.acquirer.stripe-demo.cfg");
+        Files.writeString(stripeCfg, Files.readString(stripeCfg).replace("requestTimeoutMillis=10000", "requestTimeoutMillis=2000"));
         Path data = work.resolve("gateway-data");
         String[] gatewayArgs = { "-Dforecourt.broker.url=" + brokerUrl, "-Dforecourt.broker.port=" + brokerPort, "-Dorg.osgi.service.http.port=" + httpPort,
                 "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dforecourt.zvt.port=" + Ports.free() };
@@ -87,8 +91,7 @@ class AmbiguitySuiteTest {
                     Thread.sleep(1_500);
                     if (!replaced && System.nanoTime() > end - Duration.ofSeconds(seconds / 2).toNanos()) {
                         // the adapter is replaced while instructions are in doubt: FileInstall applies the new configuration
-                        Path cfg = configs.resolve("forecourt.acquirer.stripe-demo.cfg");
-                        Files.writeString(cfg, Files.readString(cfg).replace("requestTimeoutMillis=10000", "requestTimeoutMillis=9000"));
+                        Files.writeString(stripeCfg, Files.readString(stripeCfg).replace("requestTimeoutMillis=2000", "requestTimeoutMillis=2500"));
                         replaced = true;
                     }
                 }

@@ -15,6 +15,28 @@ public final class Exchanges {
     private Exchanges() {
     }
 
+    /** An emulator's HTTP server on a loopback port, its handler threads daemons named {@code threadName}. */
+    public static com.sun.net.httpserver.HttpServer serve(int port, String threadName, String context, com.sun.net.httpserver.HttpHandler handler)
+            throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", port), 16);
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        }));
+        server.createContext(context, handler);
+        server.start();
+        return server;
+    }
+
+    /** The whole request body. */
+    public static byte[] body(HttpExchange exchange) throws IOException {
+        try (java.io.InputStream in = exchange.getRequestBody()) {
+            return in.readAllBytes();
+        }
+    }
+
     public static void send(HttpExchange exchange, int status, String json, Map<String, String> headers) throws IOException {
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");

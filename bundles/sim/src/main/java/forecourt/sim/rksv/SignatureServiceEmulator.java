@@ -1,9 +1,7 @@
 package forecourt.sim.rksv;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.math.BigInteger;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -16,7 +14,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Base64;
 import java.util.Date;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.bouncycastle.asn1.x500.X500Name;
@@ -68,14 +65,7 @@ public final class SignatureServiceEmulator implements AutoCloseable {
         } catch (GeneralSecurityException | org.bouncycastle.operator.OperatorCreationException e) {
             throw new IllegalStateException("cannot make the emulated signing certificate: " + e, e);
         }
-        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 16);
-        server.setExecutor(Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "rksv-signature-emulator");
-            t.setDaemon(true);
-            return t;
-        }));
-        server.createContext("/", this::handle);
-        server.start();
+        this.server = Exchanges.serve(port, "rksv-signature-emulator", "/", this::handle);
     }
 
     public String baseUrl() {
@@ -105,10 +95,7 @@ public final class SignatureServiceEmulator implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try (exchange) {
-            byte[] raw;
-            try (InputStream in = exchange.getRequestBody()) {
-                raw = in.readAllBytes();
-            }
+            byte[] raw = Exchanges.body(exchange);
             if (down) {
                 Exchanges.send(exchange, 503, "{\"error\":\"service unavailable\"}", Map.of());
                 return;

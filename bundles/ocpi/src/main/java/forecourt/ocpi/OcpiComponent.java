@@ -1,0 +1,151 @@
+package forecourt.ocpi;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Hashtable;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import forecourt.api.ledger.Ledger;
+import forecourt.api.outbox.InstructionHandler;
+import forecourt.api.site.Evse;
+import forecourt.api.site.SiteModel;
+import forecourt.api.site.Terminal;
+
+/**
+ * The site's OCPI 2.3.0 connection to its CPO as the PTP (pid {@code forecourt.ocpi}):
+ * the handshake (retried until the CPO answers), the site's terminals pushed to the CPO, CDRs
+ * pulled every {@code pullIntervalSeconds}, and the outbox handler of link
+ * {@code cpo:<name>} for Financial Advice Confirmations. Gogo: {@code ocpi:status},
+ * {@code ocpi:pull}.
+ */
+@Component(name = "forecourt.ocpi", configurationPid = "forecourt.ocpi", configurationPolicy = ConfigurationPolicy.REQUIRE, service = OcpiComponent.class,
+        immediate = true, property = { "osgi.command.scope=ocpi", "osgi.command.function=status", "osgi.command.function=pull" })
+@Designate(ocd = OcpiComponent.Config.class)
+public class OcpiComponent {
+    private static final Logger log = LoggerFactory.getLogger(OcpiComponent.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @ObjectClassDefinition(name = "Forecourt OCPI (PTP side)")
+    public @interface Config {
+        @AttributeDefinition(description = "Connection name: the outbox link is cpo:<name>")
+        String name() default "ocpi";
+
+        @AttributeDefinition(description = "The CPO's versions URL")
+        String versionsUrl();
+
+        @AttributeDefinition(type = AttributeType.PASSWORD, description = "Token A, given by the CPO for the registration; never logged")
+        String tokenA();
+
+        @AttributeDefinition(description = "Forecourt's own versions URL as the CPO should know it (a site behind NAT is rarely reachable)")
+        String ourVersionsUrl() default "http://127.0.0.1:8080/ocpi/versions";
+
+        String countryCode() default "AT";
+
+        String partyId() default "FCT";
+
+        String businessName() default "Forecourt";
+
+        @AttributeDefinition(description = "The driver's receipts, for the terminals' invoice_base_url")
+        String invoiceBaseUrl() default "http://127.0.0.1:8080/receipts/";
+
+        int pullIntervalSeconds() default 60;
+
+        int timeoutMillis() default 10_000;
+    }
+
+    private final OcpiConnection connection;
+    private final CdrIntake intake;
+    private final SiteModel site;
+    private final Config config;
+    private final ServiceRegistration<?> registration;
+    private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "ocpi"));
+    private volatile boolean terminalsPushed;
+
+    @Activate
+    public OcpiComponent(BundleContext context, Config config, @Reference Ledger ledger, @Reference SiteModel site, @Reference Clock clock) {
+        this.config = config;
+        this.site = site;
+        Path data = Path.of(context.getProperty("forecourt.data") == null ? "data" : context.getProperty("forecourt.data"));
+        this.connection = new OcpiConnection(config.versionsUrl(), config.tokenA(), config.ourVersionsUrl(), config.countryCode(), config.partyId(),
+                config.businessName(), data.resolve("ocpi-" + config.name() + ".json"), Duration.ofMillis(config.timeoutMillis()));
+        this.intake = new CdrIntake(connection, ledger, clock.instant().minus(Duration.ofDays(7)));
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(InstructionHandler.LINK, "cpo:" + config.name());
+        this.registration = context.registerService(InstructionHandler.class, new FinancialAdviceHandler(connection, clock, Duration.ofSeconds(30)), props);
+        scheduler.scheduleWithFixedDelay(this::cycle, 0, config.pullIntervalSeconds(), TimeUnit.SECONDS);
+        log.info("OCPI {} to {}: CDRs pulled every {} s, confirmations on link cpo:{}", OcpiConnection.VERSION, config.versionsUrl(),
+                config.pullIntervalSeconds(), config.name());
+    }
+
+    private void cycle() {
+        try {
+            connection.connect();
+            if (!terminalsPushed) {
+                pushTerminals();
+                terminalsPushed = true;
+            }
+            int n = intake.pull();
+            if (n > 0) {
+                log.info("OCPI: {} new CDR(s) recorded", n);
+            }
+        } catch (IOException | RuntimeException e) {
+            log.warn("OCPI: CPO not reachable now ({}); retried in {} s", e.getMessage(), config.pullIntervalSeconds());
+        }
+    }
+
+    /** The site's terminals as OCPI Terminal objects, created on the CPO's system. */
+    private void pushTerminals() throws IOException {
+        String payments = connection.endpoint("payments", "RECEIVER");
+        for (Terminal t : site.terminals()) {
+            ObjectNode terminal = JSON.createObjectNode().put("terminal_id", t.id()).put("reference", site.site().id().value() + "/" + t.id())
+                    .put("invoice_base_url", config.invoiceBaseUrl()).put("invoice_creator", "PTP").put("last_updated", Instant.now().toString());
+            var evses = terminal.putArray("evse_uids");
+            for (var id : t.evses()) {
+                site.evse(id).map(Evse::ocpiEvseUid).filter(u -> u != null && !u.isEmpty()).ifPresent(evses::add);
+            }
+            OcpiClient.Answer a = connection.client().post((payments.endsWith("/") ? payments : payments + "/") + "terminals", terminal);
+            if (!a.ok()) {
+                throw new IOException("terminal " + t.id() + ": " + a.describe());
+            }
+        }
+        log.info("OCPI: {} terminal(s) pushed to the CPO", site.terminals().size());
+    }
+
+    @Deactivate
+    void deactivate() {
+        scheduler.shutdownNow();
+        registration.unregister();
+    }
+
+    public String status() {
+        return "OCPI " + OcpiConnection.VERSION + " to " + config.versionsUrl() + ": " + (connection.connected() ? "registered" : "not registered yet")
+                + ", CDRs recorded " + intake.counter("recorded") + ", duplicates " + intake.counter("duplicate") + ", refused " + intake.counter("refused")
+                + ", unknown references " + intake.counter("unknown-reference");
+    }
+
+    public String pull() throws IOException {
+        return intake.pull() + " new CDR(s) recorded";
+    }
+}

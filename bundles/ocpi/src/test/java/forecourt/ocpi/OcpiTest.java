@@ -1,0 +1,159 @@
+package forecourt.ocpi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Currency;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import forecourt.api.id.AuthorizationReference;
+import forecourt.api.id.IdempotencyKey;
+import forecourt.api.id.SiteId;
+import forecourt.api.ledger.FactType;
+import forecourt.api.ledger.Instruction;
+import forecourt.api.ledger.InstructionOutcome.Result;
+import forecourt.api.money.Money;
+import forecourt.api.payment.Cdr;
+import forecourt.api.payment.PaymentJson;
+import forecourt.ledger.LedgerStore;
+import forecourt.sim.ocpi.CsmsEmulator;
+
+/** The PTP side against the CSMS emulator: handshake, envelope, CDR intake, Financial Advice Confirmations. */
+class OcpiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOKEN_A = "token-A-from-the-cpo";
+    @TempDir
+    Path dir;
+    CsmsEmulator csms;
+    LedgerStore ledger;
+    OcpiConnection connection;
+
+    @BeforeEach
+    void start() throws Exception {
+        csms = new CsmsEmulator(0, TOKEN_A);
+        ledger = new LedgerStore(dir.resolve("ledger.mv.db"), Clock.systemUTC(), 64);
+        connection = connection();
+    }
+
+    private OcpiConnection connection() {
+        return new OcpiConnection(csms.versionsUrl(), TOKEN_A, "http://gateway.invalid/ocpi/versions", "AT", "FCT", "Forecourt site AT0042",
+                dir.resolve("ocpi-credentials.json"), Duration.ofSeconds(2));
+    }
+
+    @AfterEach
+    void stop() {
+        ledger.close();
+        csms.close();
+    }
+
+    @Test
+    void theHandshakeRegistersAsPtpAndUsesTokenCFromThenOn() throws Exception {
+        connection.connect();
+        assertThat(csms.registeredPtp().path("roles").get(0).path("role").asText()).isEqualTo("PTP");
+        assertThat(csms.registeredPtp().path("token").asText()).hasSize(48);
+        assertThat(connection.endpoint("cdrs", "SENDER")).endsWith("/ocpi/2.3.0/cdrs");
+        assertThat(connection.endpoint("payments", "RECEIVER")).endsWith("/ocpi/2.3.0/payments");
+        String saved = Files.readString(dir.resolve("ocpi-credentials.json"));
+        assertThat(saved).contains("tokenC").doesNotContain(TOKEN_A);
+        // a restart reloads the registration: no second handshake, token C works
+        OcpiConnection again = connection();
+        again.connect();
+        assertThat(again.client().get(again.endpoint("cdrs", "SENDER")).ok()).isTrue();
+        // token A alone no longer reads CDRs
+        OcpiClient a = new OcpiClient(TOKEN_A, Duration.ofSeconds(2));
+        OcpiClient.Answer refused = a.get(again.endpoint("cdrs", "SENDER"));
+        assertThat(refused.ok()).isFalse();
+        assertThat(refused.statusCode()).isEqualTo(2001);
+    }
+
+    @Test
+    void theTokenHeaderIsBase64AndTheEnvelopeIsRead() throws Exception {
+        assertThat(OcpiClient.authorization("abc")).isEqualTo("Token YWJj");
+        connection.connect();
+        OcpiClient.Answer a = connection.client().get(connection.endpoint("cdrs", "SENDER"));
+        assertThat(a.statusCode()).isEqualTo(1000);
+        assertThat(a.statusMessage()).isEqualTo("Success");
+        assertThat(a.data().isArray()).isTrue();
+        OcpiClient.Answer missing = connection.client().get(connection.endpoint("payments", "RECEIVER") + "/financial-advice-confirmations/nope");
+        assertThat(missing.unknownObject()).isTrue();
+    }
+
+    @Test
+    void ocpiDecimalsBecomeMinorUnitsByOneExplicitRule() {
+        Currency eur = Currency.getInstance("EUR");
+        assertThat(CdrIntake.minorUnits(new BigDecimal("7.08"), eur)).isEqualTo(708);
+        assertThat(CdrIntake.minorUnits(new BigDecimal("7.085"), eur)).isEqualTo(709); // half up
+        assertThat(CdrIntake.minorUnits(new BigDecimal("7.0849"), eur)).isEqualTo(708);
+        assertThat(CdrIntake.wattHours(new BigDecimal("12.0004"))).isEqualTo(12_000);
+        assertThat(CdrIntake.wattHours(new BigDecimal("12.0005"))).isEqualTo(12_001);
+    }
+
+    @Test
+    void cdrsArePulledAcrossPagesStoredOnceAndUnknownReferencesKept() throws Exception {
+        for (int i = 0; i < 12; i++) {
+            csms.addCdr("CDR" + i, "AT0042-REF" + i, "7.08", "12.000");
+        }
+        csms.addCdr("CDR-BAD", "", "1.00", "1.0"); // no authorization reference: refused, logged, counted
+        CdrIntake intake = new CdrIntake(connection, ledger, Instant.EPOCH);
+        assertThat(intake.pull()).isEqualTo(12); // 13 CDRs over 3 pages of 5
+        assertThat(intake.counter("refused")).isEqualTo(1);
+        assertThat(intake.counter("unknown-reference")).isEqualTo(12); // no holds in this ledger: kept and shown
+        assertThat(intake.pull()).isZero(); // the same CDRs again: duplicates
+        assertThat(intake.counter("duplicate")).isEqualTo(12);
+        var facts = ledger.read(0, 1000).stream().filter(e -> e.fact().type() == FactType.CDR_RECEIVED).toList();
+        assertThat(facts).hasSize(12);
+        Cdr cdr = PaymentJson.cdr(facts.get(0).fact().body());
+        assertThat(cdr.totalCost()).isEqualTo(Money.of(708, "EUR"));
+        assertThat(cdr.totalEnergyWh()).isEqualTo(12_000);
+        assertThat(ledger.sessionsWithoutHold()).isNotEmpty();
+    }
+
+    private static Instruction fac(String ref) {
+        var body = JSON.createObjectNode().put("id", "FAC-" + ref).put("authorization_reference", ref).put("currency", "EUR")
+                .put("capture_status_code", "SUCCESS").put("last_updated", Instant.now().toString());
+        body.putObject("total_costs").put("excl_vat", new BigDecimal("5.90")).put("incl_vat", new BigDecimal("7.08"));
+        body.putArray("eft_data").add("pi_123").add("visa ************4242");
+        return Instruction.of(IdempotencyKey.derive(new SiteId("AT0042"), ref, new AuthorizationReference(ref), "confirm"), "cpo:csms", ref, false,
+                body.toString());
+    }
+
+    @Test
+    void aFinancialAdviceConfirmationArrivesExactlyOnceAcrossAnOutageAndALostAnswer() {
+        FinancialAdviceHandler handler = new FinancialAdviceHandler(connection, Clock.systemUTC(), Duration.ZERO);
+        Instruction i = fac("AT0042-REF1");
+        csms.down(true);
+        assertThat(handler.deliver(i, 1).result()).isEqualTo(Result.RETRYABLE); // the handshake cannot even start
+        csms.down(false);
+        csms.dropNextFacAnswer();
+        assertThat(handler.deliver(i, 2).result()).isEqualTo(Result.UNKNOWN); // stored, answer lost
+        assertThat(handler.resolve(i, 2).result()).isEqualTo(Result.SUCCEEDED); // found by GET: not posted again
+        assertThat(csms.facPosts()).isEqualTo(1);
+        assertThat(csms.financialAdviceConfirmations()).containsKey("FAC-AT0042-REF1");
+        // one that never arrived is found missing and sent
+        Instruction other = fac("AT0042-REF2");
+        assertThat(handler.resolve(other, 1).result()).isEqualTo(Result.RETRYABLE);
+        assertThat(handler.deliver(other, 2).result()).isEqualTo(Result.SUCCEEDED);
+        assertThat(csms.facPosts()).isEqualTo(2);
+    }
+
+    @Test
+    void aMalformedConfirmationIsDeclinedByTheCpo() {
+        FinancialAdviceHandler handler = new FinancialAdviceHandler(connection, Clock.systemUTC(), Duration.ZERO);
+        Instruction bad = Instruction.of(IdempotencyKey.derive(new SiteId("AT0042"), "X", new AuthorizationReference("AT0042-X"), "confirm"), "cpo:csms",
+                "AT0042-X", false, "{\"id\":\"FAC-X\"}");
+        assertThat(handler.deliver(bad, 1).result()).isEqualTo(Result.DECLINED);
+        assertThatThrownBy(() -> CdrIntake.parse(JSON.readTree("{\"id\":\"C\"}"))).isInstanceOf(IllegalArgumentException.class);
+    }
+}
