@@ -149,6 +149,24 @@ class OcpiTest {
     }
 
     @Test
+    void startSessionCarriesTheHoldsReferenceWhichComesBackInTheCdr() throws Exception {
+        OcpiCommands commands = new OcpiCommands(connection, "http://gateway.invalid/ocpi/commands", "AT", "FCT", "Forecourt");
+        OcpiCommands.Response started = commands.startSession("AT0042-01M87QBTEV69VR7MDYXESH4", "LOC1", "AT*FCT*ECH1*1");
+        assertThat(started.accepted()).isTrue();
+        var command = csms.startedSessions().get("AT0042-01M87QBTEV69VR7MDYXESH4");
+        assertThat(command.path("token").path("type").asText()).isEqualTo("AD_HOC_USER");
+        assertThat(command.path("response_url").asText()).endsWith("/START_SESSION/AT0042-01M87QBTEV69VR7MDYXESH4");
+        csms.completeSession("AT0042-01M87QBTEV69VR7MDYXESH4", "7.08", "12.0");
+        new CdrIntake(connection, ledger, Instant.EPOCH).pull();
+        var cdr = ledger.read(0, 100).stream().filter(e -> e.fact().type() == FactType.CDR_RECEIVED).findFirst().orElseThrow();
+        assertThat(cdr.fact().session()).isEqualTo("AT0042-01M87QBTEV69VR7MDYXESH4");
+        csms.answerNextCommand("REJECTED");
+        assertThat(commands.startSession("AT0042-OTHER", "LOC1", "AT*FCT*ECH1*1").accepted()).isFalse();
+        assertThat(commands.stopSession("SESSION-1").result()).isEqualTo("ACCEPTED");
+        assertThatThrownBy(() -> commands.startSession("X".repeat(37), "LOC1", "E")).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void aMalformedConfirmationIsDeclinedByTheCpo() {
         FinancialAdviceHandler handler = new FinancialAdviceHandler(connection, Clock.systemUTC(), Duration.ZERO);
         Instruction bad = Instruction.of(IdempotencyKey.derive(new SiteId("AT0042"), "X", new AuthorizationReference("AT0042-X"), "confirm"), "cpo:csms",

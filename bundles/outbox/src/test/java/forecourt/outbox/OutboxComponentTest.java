@@ -78,6 +78,10 @@ class OutboxComponentTest {
                     Thread.sleep(10);
                 }
                 assertThat(sent).containsExactly("v2 " + k);
+                // the counter follows the recorded outcome by a moment: wait for it, do not race it
+                while (!outbox.status().contains("delivered 1") && System.nanoTime() < deadline) {
+                    Thread.sleep(10);
+                }
                 assertThat(outbox.status()).contains("handlers: [acquirer:demo]").contains("delivered 1");
             } finally {
                 outbox.deactivate();

@@ -46,6 +46,8 @@ public final class CsmsEmulator implements AutoCloseable {
     private final AtomicInteger dropFacAnswers = new AtomicInteger();
     private volatile boolean down;
     private volatile JsonNode registeredPtp;
+    private final Map<String, JsonNode> startedSessions = new ConcurrentHashMap<>();
+    private volatile String nextCommandResult = "ACCEPTED";
 
     public CsmsEmulator(int port, String tokenA) throws IOException {
         this.tokenA = tokenA;
@@ -91,6 +93,24 @@ public final class CsmsEmulator implements AutoCloseable {
         return Map.copyOf(terminals);
     }
 
+    /** START_SESSION commands received, by authorization reference. */
+    public Map<String, JsonNode> startedSessions() {
+        return Map.copyOf(startedSessions);
+    }
+
+    /** How the next command is answered (ACCEPTED, REJECTED, NOT_SUPPORTED, UNKNOWN_SESSION). */
+    public void answerNextCommand(String result) {
+        nextCommandResult = result;
+    }
+
+    /** The session started for this reference ends: its CDR echoes the reference. */
+    public void completeSession(String authorizationReference, String totalInclVat, String totalEnergyKwh) {
+        if (!startedSessions.containsKey(authorizationReference)) {
+            throw new IllegalStateException("no session was started for " + authorizationReference);
+        }
+        addCdr("CDR-" + authorizationReference.hashCode(), authorizationReference, totalInclVat, totalEnergyKwh);
+    }
+
     public JsonNode registeredPtp() {
         return registeredPtp;
     }
@@ -132,6 +152,7 @@ public final class CsmsEmulator implements AutoCloseable {
                 eps.addObject().put("identifier", "credentials").put("role", "RECEIVER").put("url", v + "/credentials");
                 eps.addObject().put("identifier", "cdrs").put("role", "SENDER").put("url", v + "/cdrs");
                 eps.addObject().put("identifier", "payments").put("role", "RECEIVER").put("url", v + "/payments");
+                eps.addObject().put("identifier", "commands").put("role", "RECEIVER").put("url", v + "/commands");
                 Exchanges.send(exchange, 200, envelope(details, 1000, "Success"), Map.of());
             } else if (path.equals("/ocpi/2.3.0/credentials") && method.equals("POST")) {
                 registeredPtp = JSON.readTree(raw);
@@ -150,6 +171,22 @@ public final class CsmsEmulator implements AutoCloseable {
                     headers.put("Link", "<" + v + "/cdrs?offset=" + (offset + limit) + "&limit=" + limit + ">; rel=\"next\"");
                 }
                 Exchanges.send(exchange, 200, envelope(page, 1000, "Success"), headers);
+            } else if (path.startsWith("/ocpi/2.3.0/commands/") && method.equals("POST")) {
+                JsonNode command = JSON.readTree(raw);
+                String result = nextCommandResult;
+                nextCommandResult = "ACCEPTED";
+                if (path.endsWith("/START_SESSION")) {
+                    String ref = command.path("authorization_reference").asText("");
+                    if (ref.isEmpty() || ref.length() > 36 || !command.path("token").isObject() || command.path("evse_uid").asText().isEmpty()) {
+                        Exchanges.send(exchange, 400, envelope(null, 2001, "Invalid or missing parameters"), Map.of());
+                        return;
+                    }
+                    if (result.equals("ACCEPTED")) {
+                        startedSessions.put(ref, command);
+                    }
+                }
+                ObjectNode response = JSON.createObjectNode().put("result", result).put("timeout", 30);
+                Exchanges.send(exchange, 200, envelope(response, 1000, "Success"), Map.of());
             } else if (path.startsWith("/ocpi/2.3.0/payments/terminals") && method.equals("POST")) {
                 JsonNode t = JSON.readTree(raw);
                 terminals.put(t.path("terminal_id").asText(), t);
