@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Matcher;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,13 +28,16 @@ import forecourt.sim.charger.SimulatedMeter;
  * The ambiguity suite: drivers charge at two chargers while every capture and cancel meets
  * upstream faults — applied then dropped, 5xx (saved under the key), 503, 429, stalls past the
  * client's timeout — at
- * 30 %, with the link flapping to 100 % faults in bursts, and the acquirer adapter
- * replaced mid-flush (its configuration rewritten: the component is deactivated and a new
- * instance takes over the open instructions). Afterwards the same audit as the crash suite:
+ * 30 %, with the link flapping to 100 % faults in bursts, and the acquirer bundle updated
+ * mid-flush (through the gateway's Gogo shell, from the built jar: the handler leaves, its
+ * instructions wait, the new version resolves what is in doubt). Afterwards the same audit as the crash suite:
  * each session captured once for its verified amount or released, one fiscal receipt each,
  * gap-free numbers, every event once, chain intact.
  */
 class AmbiguitySuiteTest {
+    private static final java.util.regex.Pattern BUNDLE = java.util.regex.Pattern.compile("(\\d+)\\|Active\\s*\\|\\s*\\d+\\|forecourt\\.acquirer\\.stripe ");
+    private static final Path STRIPE_JAR = Path.of(System.getProperty("forecourt.stripe.jar",
+            "../../bundles/acquirer.stripe/target/forecourt.acquirer.stripe-1.0.0-SNAPSHOT.jar")).toAbsolutePath().normalize();
     @TempDir
     Path work;
 
@@ -73,7 +77,7 @@ class AmbiguitySuiteTest {
                 "-Dforecourt.broker.url=" + brokerUrl, "-Dforecourt.sim.stripe.port=" + stripePort, "-Dforecourt.sim.zvt.port=" + Ports.free(),
                 "-Dforecourt.sim.adyen.port=" + Ports.free())) {
             sims.awaitLine("Forecourt simulators ready", Duration.ofSeconds(60));
-            GatewayProcess gateway = GatewayProcess.start("demo.jar", data, configs, gatewayArgs);
+            GatewayProcess gateway = GatewayProcess.startWithShell("demo.jar", data, configs, gatewayArgs);
             try {
                 gateway.awaitLine("OCPP over MQTT: connected", Duration.ofSeconds(60));
                 Drivers ch1 = new Drivers(new SimulatedCharger("CH1", brokerUrl, new SimulatedMeter("SIM-CH1-1", "CH1/1"), Clock.systemUTC(), "CH1-demo"), 11,
@@ -90,8 +94,11 @@ class AmbiguitySuiteTest {
                     faults(stripePort, "{\"clear\":true,\"seed\":" + (1000 + burst) + ",\"rate\":1.0}"); // the link flaps
                     Thread.sleep(1_500);
                     if (!replaced && System.nanoTime() > end - Duration.ofSeconds(seconds / 2).toNanos()) {
-                        // the adapter is replaced while instructions are in doubt: FileInstall applies the new configuration
-                        Files.writeString(stripeCfg, Files.readString(stripeCfg).replace("requestTimeoutMillis=2000", "requestTimeoutMillis=2500"));
+                        // the acquirer bundle is updated (Gogo, as a technician would) while instructions are in doubt
+                        gateway.shell("lb -s forecourt.acquirer.stripe");
+                        Matcher id = BUNDLE.matcher(gateway.awaitLine(l -> BUNDLE.matcher(l).find(), Duration.ofSeconds(10)));
+                        assertThat(id.find()).isTrue();
+                        gateway.shell("update " + id.group(1) + " " + STRIPE_JAR.toUri());
                         replaced = true;
                     }
                 }
@@ -109,6 +116,8 @@ class AmbiguitySuiteTest {
                 }
                 String duringFaults = gateway.output();
                 assertThat(duringFaults.split("stripe acquirer stripe-demo up", -1).length - 1).as("adapter instances").isGreaterThanOrEqualTo(2);
+                assertThat(duringFaults).as("the bundle left and came back").contains("handler for link acquirer:stripe-demo gone")
+                        .doesNotContain("Unable to update the bundle");
                 for (int round = 0; ; round++) {
                     Thread.sleep(5_000);
                     gateway.terminate(Duration.ofSeconds(30));

@@ -46,16 +46,33 @@ final class GatewayProcess implements AutoCloseable {
     }
 
     static GatewayProcess start(String jar, Path data, Path configs, String... extraJavaArgs) throws IOException {
+        return start(false, jar, data, configs, extraJavaArgs);
+    }
+
+    /** With the Gogo shell reading commands from {@link #shell(String)}, as a technician at the console. */
+    static GatewayProcess startWithShell(String jar, Path data, Path configs, String... extraJavaArgs) throws IOException {
+        return start(true, jar, data, configs, extraJavaArgs);
+    }
+
+    private static GatewayProcess start(boolean shell, String jar, Path data, Path configs, String... extraJavaArgs) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Dforecourt.data=" + data, "-Dorg.osgi.framework.storage=" + data.resolve("framework"),
-                "-Dfelix.fileinstall.dir=" + configs, "-Dgosh.args=--noshutdown --nointeractive"));
+                "-Dfelix.fileinstall.dir=" + configs, shell ? "-Dgosh.args=--noshutdown" : "-Dgosh.args=--noshutdown --nointeractive"));
         cmd.addAll(List.of(extraJavaArgs));
         cmd.add("-jar");
         cmd.add(runtimeDir().resolve(jar).toString());
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.PIPE);
         Process p = pb.start();
-        p.getOutputStream().close(); // no terminal: stdin at EOF, as under systemd
+        if (!shell) {
+            p.getOutputStream().close(); // no terminal: stdin at EOF, as under systemd
+        }
         return new GatewayProcess(p);
+    }
+
+    /** Types a Gogo command (only for a process started {@link #startWithShell with the shell}). */
+    void shell(String command) throws IOException {
+        process.getOutputStream().write((command + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
     }
 
     /** Waits for a line matching; fails with the whole output if it does not come. */
