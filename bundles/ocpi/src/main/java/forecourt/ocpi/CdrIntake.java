@@ -67,35 +67,47 @@ final class CdrIntake {
     }
 
     /** Pulls what is new; returns the CDRs recorded (duplicates not counted). */
-    synchronized int pull() throws IOException {
+    int pull() throws IOException {
         connection.connect();
         String url = connection.endpoint("cdrs", "SENDER") + "?date_from=" + since + "&limit=50";
         Instant started = Instant.now();
         int recorded = 0;
         for (JsonNode c : connection.client().getAll(url, 1_000)) {
-            Cdr cdr;
-            try {
-                cdr = parse(c);
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                count("refused");
-                log.error("OCPI CDR refused: {}", e.getMessage());
-                continue;
-            }
-            boolean duplicate = Ledger.await(ledger.append(PaymentJson.cdrReceived(cdr, c))).duplicate();
-            if (duplicate) {
-                count("duplicate");
-                continue;
-            }
-            recorded++;
-            count("recorded");
-            if (ledger.session(cdr.authorizationReference()).map(s -> !s.hasHold()).orElse(true)) {
-                count("unknown-reference");
-                log.warn("OCPI CDR {} names authorization reference {}, which has no hold here: kept and shown, not billed", cdr.id(),
-                        cdr.authorizationReference());
+            if (accept(c) == Accepted.RECORDED) {
+                recorded++;
             }
         }
         since = started.minusSeconds(300); // overlap: a CDR stored at the CPO meanwhile is not missed (duplicates are deduped)
         return recorded;
+    }
+
+    /** What became of one CDR. */
+    enum Accepted {
+        RECORDED, DUPLICATE, REFUSED
+    }
+
+    /** One CDR, pulled or pushed: validated, recorded once, an unknown reference kept and shown. */
+    Accepted accept(JsonNode c) {
+        Cdr cdr;
+        try {
+            cdr = parse(c);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            count("refused");
+            log.error("OCPI CDR refused: {}", e.getMessage());
+            return Accepted.REFUSED;
+        }
+        boolean duplicate = Ledger.await(ledger.append(PaymentJson.cdrReceived(cdr, c))).duplicate();
+        if (duplicate) {
+            count("duplicate");
+            return Accepted.DUPLICATE;
+        }
+        count("recorded");
+        if (ledger.session(cdr.authorizationReference()).map(s -> !s.hasHold()).orElse(true)) {
+            count("unknown-reference");
+            log.warn("OCPI CDR {} names authorization reference {}, which has no hold here: kept and shown, not billed", cdr.id(),
+                    cdr.authorizationReference());
+        }
+        return Accepted.RECORDED;
     }
 
     private void count(String what) {

@@ -80,6 +80,7 @@ public class OcpiComponent {
     private final SiteModel site;
     private final Config config;
     private final ServiceRegistration<?> registration;
+    private final ServiceRegistration<?> cdrReceiver;
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "ocpi"));
     private volatile boolean terminalsPushed;
 
@@ -94,6 +95,11 @@ public class OcpiComponent {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(InstructionHandler.LINK, "cpo:" + config.name());
         this.registration = context.registerService(InstructionHandler.class, new FinancialAdviceHandler(connection, clock, Duration.ofSeconds(30)), props);
+        // where the site can be reached, the CPO may also push CDRs (token B); pulling goes on regardless
+        Hashtable<String, Object> sprops = new Hashtable<>();
+        sprops.put(org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN,
+                "/ocpi/" + OcpiConnection.VERSION + "/cdrs");
+        this.cdrReceiver = context.registerService(jakarta.servlet.Servlet.class, new CdrPushServlet(connection, intake), sprops);
         scheduler.scheduleWithFixedDelay(this::cycle, 0, config.pullIntervalSeconds(), TimeUnit.SECONDS);
         log.info("OCPI {} to {}: CDRs pulled every {} s, confirmations on link cpo:{}", OcpiConnection.VERSION, config.versionsUrl(),
                 config.pullIntervalSeconds(), config.name());
@@ -136,6 +142,7 @@ public class OcpiComponent {
     @Deactivate
     void deactivate() {
         scheduler.shutdownNow();
+        cdrReceiver.unregister();
         registration.unregister();
     }
 

@@ -42,6 +42,7 @@ final class OcpiConnection {
     private final String businessName;
     private final Path credentialsFile;
     private Map<String, String> endpoints = Map.of();
+    private volatile String tokenB;
 
     OcpiConnection(String versionsUrl, String tokenA, String ourVersionsUrl, String countryCode, String partyId, String businessName,
             Path credentialsFile, Duration timeout) {
@@ -63,6 +64,11 @@ final class OcpiConnection {
         return !endpoints.isEmpty();
     }
 
+    /** The token the CPO must present when it calls Forecourt (token B), once registered. */
+    String tokenB() {
+        return tokenB;
+    }
+
     /** The CPO's endpoint for a module and role, e.g. {@code cdrs}/{@code SENDER}. */
     synchronized String endpoint(String module, String role) throws IOException {
         String url = endpoints.get(module + "/" + role);
@@ -80,6 +86,7 @@ final class OcpiConnection {
         if (Files.exists(credentialsFile)) {
             JsonNode saved = JSON.readTree(credentialsFile.toFile());
             client.token(saved.get("tokenC").asText());
+            tokenB = saved.get("tokenB").asText();
             Map<String, String> e = new TreeMap<>();
             saved.get("endpoints").fields().forEachRemaining(f -> e.put(f.getKey(), f.getValue().asText()));
             endpoints = e;
@@ -125,6 +132,7 @@ final class OcpiConnection {
         String tokenC = registered.data().get("token").asText();
         client.token(tokenC);
         endpoints = e;
+        this.tokenB = tokenB;
         ObjectNode saved = JSON.createObjectNode().put("tokenB", tokenB).put("tokenC", tokenC).put("version", VERSION);
         ObjectNode eps = saved.putObject("endpoints");
         e.forEach(eps::put);

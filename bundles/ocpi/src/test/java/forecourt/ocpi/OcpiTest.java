@@ -167,6 +167,25 @@ class OcpiTest {
     }
 
     @Test
+    void aPushedCdrNeedsTokenBAndGoesThroughTheSameIntake() throws Exception {
+        CdrIntake intake = new CdrIntake(connection, ledger, Instant.EPOCH);
+        CdrPushServlet receiver = new CdrPushServlet(connection, intake);
+        byte[] cdr = ("{\"country_code\":\"AT\",\"party_id\":\"CSM\",\"id\":\"PUSH1\",\"authorization_reference\":\"AT0042-P\","
+                + "\"currency\":\"EUR\",\"total_cost\":{\"excl_vat\":5.9,\"incl_vat\":7.08},\"total_energy\":12.0}").getBytes();
+        assertThat(receiver.receive(null, cdr).http()).as("before registration there is no token B").isEqualTo(401);
+        connection.connect();
+        String tokenB = JSON.readTree(Files.readString(dir.resolve("ocpi-credentials.json"))).get("tokenB").asText();
+        assertThat(receiver.receive(OcpiClient.authorization("someone-else"), cdr).http()).isEqualTo(401);
+        CdrPushServlet.Reply ok = receiver.receive(OcpiClient.authorization(tokenB), cdr);
+        assertThat(ok.http()).isEqualTo(200);
+        assertThat(JSON.readTree(ok.envelope()).get("status_code").asInt()).isEqualTo(1000);
+        assertThat(receiver.receive(OcpiClient.authorization(tokenB), cdr).envelope()).contains("already recorded");
+        assertThat(receiver.receive(OcpiClient.authorization(tokenB), "{\"id\":\"X\"}".getBytes()).http()).isEqualTo(400);
+        assertThat(receiver.receive(OcpiClient.authorization(tokenB), "not json".getBytes()).http()).isEqualTo(400);
+        assertThat(ledger.read(0, 100)).filteredOn(e -> e.fact().type() == FactType.CDR_RECEIVED).hasSize(1);
+    }
+
+    @Test
     void aMalformedConfirmationIsDeclinedByTheCpo() {
         FinancialAdviceHandler handler = new FinancialAdviceHandler(connection, Clock.systemUTC(), Duration.ZERO);
         Instruction bad = Instruction.of(IdempotencyKey.derive(new SiteId("AT0042"), "X", new AuthorizationReference("AT0042-X"), "confirm"), "cpo:csms",
