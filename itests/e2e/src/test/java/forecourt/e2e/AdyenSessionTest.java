@@ -37,13 +37,7 @@ class AdyenSessionTest {
         int brokerPort = Ports.free();
         int httpPort = Ports.free();
         String brokerUrl = "tcp://127.0.0.1:" + brokerPort;
-        Path configs = work.resolve("configs");
-        Files.createDirectories(configs);
-        try (var files = Files.list(GatewayProcess.repoConfigs())) {
-            for (Path f : files.toList()) {
-                Files.copy(f, configs.resolve(f.getFileName()));
-            }
-        }
+        Path configs = GatewayProcess.copyOfRepoConfigs(work.resolve("configs"));
         Files.delete(configs.resolve("forecourt.acquirer.stripe-demo.cfg"));
         Files.writeString(configs.resolve("forecourt.site.terminal-T1.cfg"),
                 Files.readString(configs.resolve("forecourt.site.terminal-T1.cfg")).replace("acquirer=stripe-demo", "acquirer=adyen-demo"));

@@ -59,13 +59,7 @@ class AmbiguitySuiteTest {
         int brokerPort = Ports.free();
         int httpPort = Ports.free();
         String brokerUrl = "tcp://127.0.0.1:" + brokerPort;
-        Path configs = work.resolve("configs");
-        Files.createDirectories(configs);
-        try (var files = Files.list(GatewayProcess.repoConfigs())) {
-            for (Path f : files.toList()) {
-                Files.copy(f, configs.resolve(f.getFileName()));
-            }
-        }
+        Path configs = GatewayProcess.copyOfRepoConfigs(work.resolve("configs"));
         // a 2 s request timeout: the emulator's stalls (3 s, after applying) become timeouts — answers lost
         Path stripeCfg = configs.resolve("forecourt.acquirer.stripe-demo.cfg");
         Files.writeString(stripeCfg, Files.readString(stripeCfg).replace("requestTimeoutMillis=10000", "requestTimeoutMillis=2000"));

@@ -4,6 +4,7 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -45,6 +46,17 @@ final class GatewayProcess implements AutoCloseable {
         return Paths.get(System.getProperty("forecourt.configs", "../../configs")).toAbsolutePath().normalize();
     }
 
+    /** A copy of the demo site's configuration a test may change (one site's variant). */
+    static Path copyOfRepoConfigs(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        try (var files = Files.list(repoConfigs())) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        return dir;
+    }
+
     static GatewayProcess start(String jar, Path data, Path configs, String... extraJavaArgs) throws IOException {
         return start(false, jar, data, configs, extraJavaArgs);
     }
@@ -71,7 +83,7 @@ final class GatewayProcess implements AutoCloseable {
 
     /** Types a Gogo command (only for a process started {@link #startWithShell with the shell}). */
     void shell(String command) throws IOException {
-        process.getOutputStream().write((command + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        process.getOutputStream().write((command + "\n").getBytes(StandardCharsets.UTF_8));
         process.getOutputStream().flush();
     }
 

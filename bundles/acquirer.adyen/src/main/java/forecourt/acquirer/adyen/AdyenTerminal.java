@@ -28,9 +28,9 @@ import forecourt.api.ledger.Ledger;
 import forecourt.api.money.Money;
 import forecourt.api.payment.Hold;
 import forecourt.api.payment.HoldDeclinedException;
+import forecourt.api.payment.HoldTerms;
 import forecourt.api.payment.PaymentJson;
 import forecourt.api.payment.PaymentTerminal;
-import forecourt.api.site.Evse;
 import forecourt.api.site.SiteModel;
 import forecourt.api.site.Tariff;
 import forecourt.api.site.Terminal;
@@ -88,17 +88,14 @@ final class AdyenTerminal implements PaymentTerminal {
 
     @Override
     public CompletionStage<Hold> placeHold(EvseId evseId) {
-        Terminal terminal = site.terminal(terminalId).orElse(null);
-        if (terminal == null || !terminal.evses().contains(evseId)) {
-            return CompletableFuture.failedFuture(new HoldDeclinedException("terminal " + terminalId + " does not serve EVSE " + evseId));
-        }
-        Evse evse = site.evse(evseId).orElse(null);
-        Tariff tariff = evse == null ? null : site.tariff(evse.tariffId()).orElse(null);
-        if (tariff == null) {
-            return CompletableFuture.failedFuture(new HoldDeclinedException("EVSE " + evseId + " has no configured tariff"));
+        HoldTerms terms;
+        try {
+            terms = HoldTerms.of(site, terminalId, evseId);
+        } catch (HoldDeclinedException e) {
+            return CompletableFuture.failedFuture(e);
         }
         AuthorizationReference reference = AuthorizationReference.generate(site.site().id(), clock, random);
-        return CompletableFuture.supplyAsync(() -> authorize(terminal, evseId, tariff, reference), executor)
+        return CompletableFuture.supplyAsync(() -> authorize(terms.terminal(), evseId, terms.tariff(), reference), executor)
                 .thenCompose(hold -> ledger.append(PaymentJson.holdPlaced(hold)).thenApply(appended -> {
                     log.info("hold {} placed at Adyen terminal {} ({}) for EVSE {}: {} ({} {}), psp {}", hold.authorizationReference(), terminalId,
                             poiId, evseId, hold.amount(), hold.cardBrand(), hold.maskedPan(), hold.providerReference());

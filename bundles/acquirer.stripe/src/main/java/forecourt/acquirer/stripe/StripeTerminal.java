@@ -23,9 +23,9 @@ import forecourt.api.ledger.Ledger;
 import forecourt.api.money.Money;
 import forecourt.api.payment.Hold;
 import forecourt.api.payment.HoldDeclinedException;
+import forecourt.api.payment.HoldTerms;
 import forecourt.api.payment.PaymentJson;
 import forecourt.api.payment.PaymentTerminal;
-import forecourt.api.site.Evse;
 import forecourt.api.site.SiteModel;
 import forecourt.api.site.Tariff;
 import forecourt.api.site.Terminal;
@@ -82,14 +82,14 @@ final class StripeTerminal implements PaymentTerminal {
 
     @Override
     public CompletionStage<Hold> placeHold(EvseId evseId) {
-        Terminal terminal = site.terminal(terminalId).orElseThrow(() -> new HoldDeclinedException("terminal " + terminalId + " is not configured"));
-        if (!terminal.evses().contains(evseId)) {
-            return CompletableFuture.failedFuture(new HoldDeclinedException("terminal " + terminalId + " does not serve EVSE " + evseId));
+        HoldTerms terms;
+        try {
+            terms = HoldTerms.of(site, terminalId, evseId);
+        } catch (HoldDeclinedException e) {
+            return CompletableFuture.failedFuture(e); // the contract: a declined hold is a failed stage, never a throw
         }
-        Evse evse = site.evse(evseId).orElseThrow(() -> new HoldDeclinedException("EVSE " + evseId + " is not configured"));
-        Tariff tariff = site.tariff(evse.tariffId()).orElseThrow(() -> new HoldDeclinedException("tariff " + evse.tariffId() + " is not configured"));
         AuthorizationReference reference = AuthorizationReference.generate(site.site().id(), clock, random);
-        return CompletableFuture.supplyAsync(() -> authorize(terminal, evseId, tariff, reference), executor)
+        return CompletableFuture.supplyAsync(() -> authorize(terms.terminal(), evseId, terms.tariff(), reference), executor)
                 .thenCompose(hold -> ledger.append(PaymentJson.holdPlaced(hold)).thenApply(appended -> {
                     log.info("hold {} placed at {} for EVSE {}: {} ({} {}), expires {}", hold.authorizationReference(), terminalId, evseId,
                             hold.amount(), hold.cardBrand(), hold.maskedPan(), hold.expiresAt());

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import forecourt.api.ledger.Fact;
 import forecourt.api.ledger.FactType;
+import forecourt.api.ledger.NaturalKeys;
 import forecourt.api.money.Money;
 import forecourt.api.payment.PaymentJson;
 
@@ -54,7 +55,8 @@ public final class FiscalJson {
         n.put("degraded", receipt.degraded());
         n.put("obligation", receipt.obligation());
         n.put("deadline", receipt.deadline() == null ? null : receipt.deadline().toString());
-        return Fact.of(FactType.FISCAL_RECEIPT, "fiscal:" + request.authorizationReference(), request.authorizationReference(), n.toString());
+        return Fact.of(FactType.FISCAL_RECEIPT, NaturalKeys.fiscalReceipt(request.authorizationReference()), request.authorizationReference(),
+                n.toString());
     }
 
     public static FiscalReceipt receipt(byte[] json) {

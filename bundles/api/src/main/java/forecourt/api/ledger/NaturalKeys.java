@@ -51,6 +51,11 @@ public final class NaturalKeys {
         return "charger:" + charger + ":" + kind + ":" + timestamp;
     }
 
+    /** The fiscal receipt of a session: one per session, whichever provider issued it. */
+    public static String fiscalReceipt(String authorizationReference) {
+        return "fiscal:" + authorizationReference;
+    }
+
     /** A decision of the settlement engine about a session, once per step. */
     public static String decision(String session, String step) {
         return "decision:" + session + ":" + step;

@@ -35,6 +35,7 @@ import forecourt.api.ledger.FactType;
 import forecourt.api.ledger.Instruction;
 import forecourt.api.ledger.InstructionOutcome;
 import forecourt.api.ledger.Ledger;
+import forecourt.api.ledger.NaturalKeys;
 import forecourt.api.money.Money;
 
 /**
@@ -138,7 +139,7 @@ public final class CisFiscalProvider implements FiscalProvider {
     }
 
     private InstructionOutcome fiscalize(FiscalRequest r) {
-        if (ledger.byNaturalKey("fiscal:" + r.authorizationReference()).isPresent()) {
+        if (ledger.byNaturalKey(NaturalKeys.fiscalReceipt(r.authorizationReference())).isPresent()) {
             return InstructionOutcome.succeeded(receiptId(r)); // recorded before a crash
         }
         String zki = zki(r);

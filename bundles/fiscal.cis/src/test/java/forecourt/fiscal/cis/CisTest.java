@@ -43,6 +43,7 @@ import forecourt.api.ledger.Instruction;
 import forecourt.api.ledger.InstructionOutcome;
 import forecourt.api.ledger.InstructionOutcome.Result;
 import forecourt.api.ledger.OutboxEntry;
+import forecourt.api.ledger.NaturalKeys;
 import forecourt.api.money.Money;
 import forecourt.ledger.LedgerStore;
 import forecourt.sim.cis.CisEmulator;
@@ -107,7 +108,7 @@ class CisTest {
     }
 
     private FiscalReceipt receipt(Instruction i) {
-        return FiscalJson.receipt(ledger.byNaturalKey("fiscal:" + i.session()).orElseThrow().fact().body());
+        return FiscalJson.receipt(ledger.byNaturalKey(NaturalKeys.fiscalReceipt(i.session())).orElseThrow().fact().body());
     }
 
     @Test

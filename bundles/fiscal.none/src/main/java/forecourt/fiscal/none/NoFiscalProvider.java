@@ -22,6 +22,7 @@ import forecourt.api.ledger.Instruction;
 import forecourt.api.ledger.InstructionOutcome;
 import forecourt.api.ledger.Ledger;
 import forecourt.api.ledger.LedgerException;
+import forecourt.api.ledger.NaturalKeys;
 import forecourt.api.outbox.InstructionHandler;
 import forecourt.api.payment.PaymentJson;
 
@@ -58,7 +59,7 @@ public class NoFiscalProvider implements FiscalProvider {
     @Override
     public InstructionOutcome deliver(Instruction instruction, int attempt) {
         FiscalRequest request = FiscalJson.request(instruction.body());
-        if (ledger.byNaturalKey("fiscal:" + request.authorizationReference()).isPresent()) {
+        if (ledger.byNaturalKey(NaturalKeys.fiscalReceipt(request.authorizationReference())).isPresent()) {
             return InstructionOutcome.succeeded(request.siteId() + "-" + request.receiptNumber()); // issued once, never again
         }
         ObjectNode payload = JSON.createObjectNode();
@@ -82,8 +83,8 @@ public class NoFiscalProvider implements FiscalProvider {
     @Override
     public InstructionOutcome resolve(Instruction instruction, int attempt) {
         FiscalRequest request = FiscalJson.request(instruction.body());
-        return ledger.byNaturalKey("fiscal:" + request.authorizationReference()).map(e -> InstructionOutcome.succeeded(request.siteId() + "-"
-                + request.receiptNumber())).orElse(InstructionOutcome.retryable("no receipt recorded", java.time.Instant.now()));
+        return ledger.byNaturalKey(NaturalKeys.fiscalReceipt(request.authorizationReference()))
+                .map(e -> InstructionOutcome.succeeded(request.siteId() + "-" + request.receiptNumber())).orElse(InstructionOutcome.retryable("no receipt recorded", java.time.Instant.now()));
     }
 
     /** For the receipt page: the key that verifies the gateway's receipt signatures. */

@@ -56,15 +56,19 @@ public final class HttpSignatureDevice implements SignatureDevice {
         if (certificate != null) {
             return;
         }
+        JsonNode n = call(HttpRequest.newBuilder(base.resolve(user + "/Certificate")).GET(), " for the certificate");
+        serial = n.get("ZertifikatsseriennummerHex").asText().toLowerCase();
+        certificate = Base64.getDecoder().decode(n.get("Signaturzertifikat").asText());
+    }
+
+    /** One call to the service: its JSON answer, or the device counts as failed. */
+    private JsonNode call(HttpRequest.Builder request, String what) throws DeviceUnavailableException {
         try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(user + "/Certificate")).timeout(timeout).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = http.send(request.timeout(timeout).build(), HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
-                throw new DeviceUnavailableException("signature service answered HTTP " + r.statusCode() + " for the certificate");
+                throw new DeviceUnavailableException("signature service answered HTTP " + r.statusCode() + what);
             }
-            JsonNode n = JSON.readTree(r.body());
-            serial = n.get("ZertifikatsseriennummerHex").asText().toLowerCase();
-            certificate = Base64.getDecoder().decode(n.get("Signaturzertifikat").asText());
+            return JSON.readTree(r.body());
         } catch (IOException e) {
             throw new DeviceUnavailableException("signature service unreachable: " + e.getMessage());
         } catch (InterruptedException e) {
@@ -102,30 +106,18 @@ public final class HttpSignatureDevice implements SignatureDevice {
     public byte[] sign(String signingInput) throws DeviceUnavailableException {
         loadCertificate();
         String payload = new String(Base64.getUrlDecoder().decode(signingInput.substring(signingInput.indexOf('.') + 1)), StandardCharsets.UTF_8);
-        try {
-            String body = JSON.createObjectNode().put("password", password).put("jws_payload", payload).toString();
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve(user + "/Sign/JWS")).timeout(timeout)
-                    .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new DeviceUnavailableException("signature service answered HTTP " + r.statusCode());
-            }
-            String jws = JSON.readTree(r.body()).path("result").asText("");
-            int dot = jws.lastIndexOf('.');
-            if (dot < 0 || !jws.substring(0, dot).equals(signingInput)) {
-                throw new DeviceUnavailableException("signature service signed something else than asked");
-            }
-            byte[] signature = Base64.getUrlDecoder().decode(jws.substring(dot + 1));
-            if (signature.length != 64) {
-                throw new DeviceUnavailableException("signature service returned a " + signature.length + "-byte signature");
-            }
-            return signature;
-        } catch (IOException e) {
-            throw new DeviceUnavailableException("signature service unreachable: " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DeviceUnavailableException("interrupted");
+        String body = JSON.createObjectNode().put("password", password).put("jws_payload", payload).toString();
+        String jws = call(HttpRequest.newBuilder(base.resolve(user + "/Sign/JWS")).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)), "").path("result").asText("");
+        int dot = jws.lastIndexOf('.');
+        if (dot < 0 || !jws.substring(0, dot).equals(signingInput)) {
+            throw new DeviceUnavailableException("signature service signed something else than asked");
         }
+        byte[] signature = Base64.getUrlDecoder().decode(jws.substring(dot + 1));
+        if (signature.length != 64) {
+            throw new DeviceUnavailableException("signature service returned a " + signature.length + "-byte signature");
+        }
+        return signature;
     }
 
     @Override

@@ -16,6 +16,7 @@ import forecourt.api.fiscal.FiscalRequest;
 import forecourt.api.ledger.Instruction;
 import forecourt.api.ledger.InstructionOutcome;
 import forecourt.api.ledger.Ledger;
+import forecourt.api.ledger.NaturalKeys;
 import forecourt.api.money.Money;
 
 /**
@@ -79,7 +80,7 @@ public final class RksvFiscalProvider implements FiscalProvider {
     @Override
     public InstructionOutcome deliver(Instruction instruction, int attempt) {
         FiscalRequest request = FiscalJson.request(instruction.body());
-        if (ledger.byNaturalKey("fiscal:" + request.authorizationReference()).isPresent()) {
+        if (ledger.byNaturalKey(NaturalKeys.fiscalReceipt(request.authorizationReference())).isPresent()) {
             return InstructionOutcome.succeeded(request.siteId() + "-" + request.receiptNumber()); // recorded before the crash
         }
         if (!request.total().currency().getCurrencyCode().equals("EUR")) {

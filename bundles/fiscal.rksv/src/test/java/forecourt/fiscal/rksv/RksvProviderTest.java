@@ -30,6 +30,7 @@ import forecourt.api.id.IdempotencyKey;
 import forecourt.api.id.SiteId;
 import forecourt.api.ledger.FactType;
 import forecourt.api.ledger.Instruction;
+import forecourt.api.ledger.NaturalKeys;
 import forecourt.api.ledger.InstructionOutcome.Result;
 import forecourt.api.money.Money;
 import forecourt.ledger.LedgerStore;
@@ -85,7 +86,7 @@ class RksvProviderTest {
     }
 
     private FiscalReceipt recorded(Instruction i) {
-        return FiscalJson.receipt(ledger.byNaturalKey("fiscal:" + i.session()).orElseThrow().fact().body());
+        return FiscalJson.receipt(ledger.byNaturalKey(NaturalKeys.fiscalReceipt(i.session())).orElseThrow().fact().body());
     }
 
     private HttpSignatureDevice hsmDevice() {

@@ -42,6 +42,21 @@ public final class FaultPlan {
         return stallMillis;
     }
 
+    /**
+     * Applies an emulator admin request ({@code POST /_emulator/faults}):
+     * {@code {"clear":true}}, {@code {"script":["APPLY_THEN_DROP",...]}}, {@code {"seed":1,"rate":0.3}}.
+     */
+    public synchronized FaultPlan configure(com.fasterxml.jackson.databind.JsonNode request) {
+        if (request.path("clear").asBoolean()) {
+            clear();
+        }
+        request.path("script").forEach(f -> script(Fault.valueOf(f.asText())));
+        if (request.has("rate")) {
+            random(request.path("seed").asLong(1), request.get("rate").asDouble());
+        }
+        return this;
+    }
+
     public synchronized FaultPlan clear() {
         scripted.clear();
         rate = 0;

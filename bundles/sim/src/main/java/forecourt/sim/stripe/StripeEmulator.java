@@ -160,13 +160,7 @@ public final class StripeEmulator implements AutoCloseable {
                     Exchanges.send(exchange, 200, all.toString(), Map.of());
                 }
                 case "/_emulator/faults" -> {
-                    if (body.path("clear").asBoolean()) {
-                        faults.clear();
-                    }
-                    body.path("script").forEach(f -> faults.script(Fault.valueOf(f.asText())));
-                    if (body.has("rate")) {
-                        faults.random(body.path("seed").asLong(1), body.get("rate").asDouble());
-                    }
+                    faults.configure(body);
                     Exchanges.send(exchange, 200, "{}", Map.of());
                 }
                 case "/_emulator/cards" -> {

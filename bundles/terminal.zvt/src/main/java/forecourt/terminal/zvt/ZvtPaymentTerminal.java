@@ -21,13 +21,12 @@ import forecourt.api.id.EvseId;
 import forecourt.api.ledger.Ledger;
 import forecourt.api.ledger.NaturalKeys;
 import forecourt.api.ledger.PaymentSession;
-import forecourt.api.ledger.PaymentSessionState;
 import forecourt.api.money.Money;
 import forecourt.api.payment.Hold;
 import forecourt.api.payment.HoldDeclinedException;
+import forecourt.api.payment.HoldTerms;
 import forecourt.api.payment.PaymentJson;
 import forecourt.api.payment.PaymentTerminal;
-import forecourt.api.site.Evse;
 import forecourt.api.site.SiteModel;
 import forecourt.api.site.Tariff;
 import forecourt.api.site.Terminal;
@@ -85,19 +84,13 @@ final class ZvtPaymentTerminal implements PaymentTerminal {
 
     @Override
     public CompletionStage<Hold> placeHold(EvseId evseId) {
-        Terminal terminal = site.terminal(terminalId).orElse(null);
-        if (terminal == null) {
-            return CompletableFuture.failedFuture(new HoldDeclinedException("terminal " + terminalId + " is not configured"));
+        HoldTerms terms;
+        try {
+            terms = HoldTerms.of(site, terminalId, evseId);
+        } catch (HoldDeclinedException e) {
+            return CompletableFuture.failedFuture(e);
         }
-        if (!terminal.evses().contains(evseId)) {
-            return CompletableFuture.failedFuture(new HoldDeclinedException("terminal " + terminalId + " does not serve EVSE " + evseId));
-        }
-        Evse evse = site.evse(evseId).orElse(null);
-        Tariff tariff = evse == null ? null : site.tariff(evse.tariffId()).orElse(null);
-        if (tariff == null) {
-            return CompletableFuture.failedFuture(new HoldDeclinedException("EVSE " + evseId + " has no configured tariff"));
-        }
-        return CompletableFuture.supplyAsync(() -> preAuthorise(terminal, evseId, tariff), executor);
+        return CompletableFuture.supplyAsync(() -> preAuthorise(terms.terminal(), evseId, terms.tariff()), executor);
     }
 
     private Hold preAuthorise(Terminal terminal, EvseId evse, Tariff tariff) {
@@ -161,12 +154,10 @@ final class ZvtPaymentTerminal implements PaymentTerminal {
     /** Receipt numbers of this terminal's holds that the ledger knows, in any state. */
     private Set<Integer> knownReceipts() {
         Set<Integer> known = new HashSet<>();
-        for (PaymentSessionState state : PaymentSessionState.values()) {
-            for (PaymentSession session : ledger.sessions(state)) {
-                ledger.byNaturalKey(NaturalKeys.hold(session.authorizationReference())).map(e -> PaymentJson.hold(e.fact().body()))
-                        .filter(h -> h.terminalId().equals(terminalId) && h.acquirerLink().equals(link(terminalId)))
-                        .ifPresent(h -> known.add(Integer.parseInt(h.providerReference())));
-            }
+        for (PaymentSession session : ledger.sessions(null)) { // every session with a hold, in one read
+            ledger.byNaturalKey(NaturalKeys.hold(session.authorizationReference())).map(e -> PaymentJson.hold(e.fact().body()))
+                    .filter(h -> h.terminalId().equals(terminalId) && h.acquirerLink().equals(link(terminalId)))
+                    .ifPresent(h -> known.add(Integer.parseInt(h.providerReference())));
         }
         return known;
     }

@@ -12,7 +12,7 @@ import java.util.List;
 public final class Messages {
     // ECR → terminal
     public static final int REGISTRATION = 0x0600, PRE_AUTHORISATION = 0x0622, PARTIAL_REVERSAL = 0x0623, BOOK_TOTAL = 0x0624,
-            PRE_AUTH_REVERSAL = 0x0625, END_OF_DAY = 0x0650, STATUS_ENQUIRY = 0x0501, ABORT_COMMAND = 0x06B0;
+            PRE_AUTH_REVERSAL = 0x0625, END_OF_DAY = 0x0650, STATUS_ENQUIRY = 0x0501;
     // terminal → ECR
     public static final int ACK = 0x8000, STATUS_INFORMATION = 0x040F, INTERMEDIATE_STATUS = 0x04FF, COMPLETION = 0x060F,
             ABORT = 0x061E, PRINT_LINE = 0x06D1, PRINT_TEXT_BLOCK = 0x06D3;
