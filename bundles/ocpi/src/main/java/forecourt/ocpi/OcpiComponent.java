@@ -4,8 +4,8 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Hashtable;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -27,11 +27,10 @@ import org.slf4j.LoggerFactory;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import forecourt.api.cpo.RemoteStart;
 import forecourt.api.ledger.Ledger;
 import forecourt.api.outbox.InstructionHandler;
-import forecourt.api.site.Evse;
 import forecourt.api.site.SiteModel;
-import forecourt.api.site.Terminal;
 
 /**
  * The site's OCPI 2.3.0 connection to its CPO as the PTP (pid {@code forecourt.ocpi}):
@@ -70,6 +69,12 @@ public class OcpiComponent {
         @AttributeDefinition(description = "The driver's receipts, for the terminals' invoice_base_url")
         String invoiceBaseUrl() default "http://127.0.0.1:8080/receipts/";
 
+        @AttributeDefinition(description = "The site's location id in the CPO's OCPI Locations module (START_SESSION); empty: the site id")
+        String locationId() default "";
+
+        @AttributeDefinition(description = "Ask the CPO to start each paid session (START_SESSION), the charger link being the fallback")
+        boolean startSessions() default true;
+
         int pullIntervalSeconds() default 60;
 
         int timeoutMillis() default 10_000;
@@ -80,12 +85,20 @@ public class OcpiComponent {
     private final SiteModel site;
     private final Config config;
     private final ServiceRegistration<?> registration;
-    private final ServiceRegistration<?> cdrReceiver;
+    private final ServiceRegistration<?> ptpEndpoints;
+    private final ServiceRegistration<?> remoteStart;
+    private final TerminalBook terminals;
+    private final PtpServlet servlet;
+    private final ExecutorService commandExecutor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "ocpi-commands");
+        t.setDaemon(true);
+        return t;
+    });
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "ocpi"));
-    private volatile boolean terminalsPushed;
 
     @Activate
-    public OcpiComponent(BundleContext context, Config config, @Reference Ledger ledger, @Reference SiteModel site, @Reference Clock clock) {
+    public OcpiComponent(BundleContext context, Config config, @Reference Ledger ledger, @Reference SiteModel site, @Reference Clock clock)
+            throws IOException {
         this.config = config;
         this.site = site;
         Path data = Path.of(context.getProperty("forecourt.data") == null ? "data" : context.getProperty("forecourt.data"));
@@ -95,11 +108,19 @@ public class OcpiComponent {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(InstructionHandler.LINK, "cpo:" + config.name());
         this.registration = context.registerService(InstructionHandler.class, new FinancialAdviceHandler(connection, clock, Duration.ofSeconds(30)), props);
-        // where the site can be reached, the CPO may also push CDRs (token B); pulling goes on regardless
+        this.terminals = new TerminalBook(site, config.invoiceBaseUrl(), data.resolve("ocpi-" + config.name() + "-terminals.json"), clock);
+        // where the site can be reached, the CPO calls the PTP: CDRs pushed, command results, terminal activation and assignment
+        String ourBase = config.ourVersionsUrl().replaceFirst("/versions/?$", "");
+        this.servlet = new PtpServlet(connection, intake, terminals, ledger, ourBase, "cpo:" + config.name(), () -> scheduler.execute(this::cycle));
         Hashtable<String, Object> sprops = new Hashtable<>();
-        sprops.put(org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN,
-                "/ocpi/" + OcpiConnection.VERSION + "/cdrs");
-        this.cdrReceiver = context.registerService(jakarta.servlet.Servlet.class, new CdrPushServlet(connection, intake), sprops);
+        sprops.put(org.osgi.service.servlet.whiteboard.HttpWhiteboardConstants.HTTP_WHITEBOARD_SERVLET_PATTERN, "/ocpi/*");
+        this.ptpEndpoints = context.registerService(jakarta.servlet.Servlet.class, servlet, sprops);
+        OcpiCommands commands = new OcpiCommands(connection, ourBase + "/" + OcpiConnection.VERSION + "/commands/", config.countryCode(),
+                config.partyId(), config.businessName());
+        String locationId = config.locationId().isEmpty() ? site.site().id().value() : config.locationId();
+        this.remoteStart = config.startSessions()
+                ? context.registerService(RemoteStart.class, new OcpiRemoteStart(commands, site, locationId, commandExecutor), null)
+                : null;
         scheduler.scheduleWithFixedDelay(this::cycle, 0, config.pullIntervalSeconds(), TimeUnit.SECONDS);
         log.info("OCPI {} to {}: CDRs pulled every {} s, confirmations on link cpo:{}", OcpiConnection.VERSION, config.versionsUrl(),
                 config.pullIntervalSeconds(), config.name());
@@ -108,10 +129,7 @@ public class OcpiComponent {
     private void cycle() {
         try {
             connection.connect();
-            if (!terminalsPushed) {
-                pushTerminals();
-                terminalsPushed = true;
-            }
+            pushTerminals();
             int n = intake.pull();
             if (n > 0) {
                 log.info("OCPI: {} new CDR(s) recorded", n);
@@ -121,35 +139,40 @@ public class OcpiComponent {
         }
     }
 
-    /** The site's terminals as OCPI Terminal objects, created on the CPO's system. */
+    /**
+     * The site's terminals created on the CPO's system (the Receiver interface has POST only:
+     * a changed terminal is posted again with the same {@code terminal_id}); only those new or
+     * changed since the CPO last received them, so a configuration change reaches the CPO and
+     * a restart sends nothing twice.
+     */
     private void pushTerminals() throws IOException {
         String payments = connection.endpoint("payments", "RECEIVER");
-        for (Terminal t : site.terminals()) {
-            ObjectNode terminal = JSON.createObjectNode().put("terminal_id", t.id()).put("reference", site.site().id().value() + "/" + t.id())
-                    .put("invoice_base_url", config.invoiceBaseUrl()).put("invoice_creator", "PTP").put("last_updated", Instant.now().toString());
-            var evses = terminal.putArray("evse_uids");
-            for (var id : t.evses()) {
-                site.evse(id).map(Evse::ocpiEvseUid).filter(u -> u != null && !u.isEmpty()).ifPresent(evses::add);
-            }
+        for (ObjectNode terminal : terminals.toPush()) {
             OcpiClient.Answer a = connection.client().post((payments.endsWith("/") ? payments : payments + "/") + "terminals", terminal);
             if (!a.ok()) {
-                throw new IOException("terminal " + t.id() + ": " + a.describe());
+                throw new IOException("terminal " + terminal.get("terminal_id").asText() + ": " + a.describe());
             }
+            terminals.pushed(terminal);
+            log.info("OCPI: terminal {} pushed to the CPO (EVSEs {})", terminal.get("terminal_id").asText(), terminal.get("evse_uids"));
         }
-        log.info("OCPI: {} terminal(s) pushed to the CPO", site.terminals().size());
     }
 
     @Deactivate
     void deactivate() {
         scheduler.shutdownNow();
-        cdrReceiver.unregister();
+        commandExecutor.shutdownNow();
+        if (remoteStart != null) {
+            remoteStart.unregister();
+        }
+        ptpEndpoints.unregister();
         registration.unregister();
     }
 
     public String status() {
         return "OCPI " + OcpiConnection.VERSION + " to " + config.versionsUrl() + ": " + (connection.connected() ? "registered" : "not registered yet")
                 + ", CDRs recorded " + intake.counter("recorded") + ", duplicates " + intake.counter("duplicate") + ", refused " + intake.counter("refused")
-                + ", unknown references " + intake.counter("unknown-reference");
+                + ", unknown references " + intake.counter("unknown-reference") + "; calls from the CPO refused " + servlet.counter("refused")
+                + ", unauthorized " + servlet.counter("unauthorized") + "; terminals " + terminals.all().size() + " active";
     }
 
     public String pull() throws IOException {

@@ -136,13 +136,7 @@ final class OcpiConnection {
         ObjectNode saved = JSON.createObjectNode().put("tokenB", tokenB).put("tokenC", tokenC).put("version", VERSION);
         ObjectNode eps = saved.putObject("endpoints");
         e.forEach(eps::put);
-        Files.createDirectories(credentialsFile.toAbsolutePath().getParent());
-        Files.writeString(credentialsFile, saved.toString());
-        try {
-            Files.setPosixFilePermissions(credentialsFile, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-        } catch (UnsupportedOperationException notPosix) {
-            // the file system has no POSIX permissions
-        }
+        JsonFiles.writeAtomically(credentialsFile, saved, true);
         log.info("OCPI {}: registered with the CPO at {} as PTP {}*{} ({} endpoints)", VERSION, versionsUrl, countryCode, partyId, e.size());
     }
 }

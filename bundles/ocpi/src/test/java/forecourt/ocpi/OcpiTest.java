@@ -10,6 +10,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Currency;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -17,8 +21,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import forecourt.api.cpo.RemoteStart;
 import forecourt.api.id.AuthorizationReference;
+import forecourt.api.id.ChargerId;
+import forecourt.api.id.EvseId;
 import forecourt.api.id.IdempotencyKey;
 import forecourt.api.id.SiteId;
 import forecourt.api.ledger.FactType;
@@ -26,6 +34,14 @@ import forecourt.api.ledger.Instruction;
 import forecourt.api.ledger.InstructionOutcome.Result;
 import forecourt.api.money.Money;
 import forecourt.api.payment.Cdr;
+import forecourt.api.payment.Hold;
+import forecourt.api.site.Charger;
+import forecourt.api.site.Evse;
+import forecourt.api.site.Site;
+import forecourt.api.site.SiteModel;
+import forecourt.api.site.Tariff;
+import forecourt.api.site.Terminal;
+import forecourt.testsupport.TestSite;
 import forecourt.api.payment.PaymentJson;
 import forecourt.ledger.LedgerStore;
 import forecourt.sim.ocpi.CsmsEmulator;
@@ -166,23 +182,113 @@ class OcpiTest {
         assertThatThrownBy(() -> commands.startSession("X".repeat(37), "LOC1", "E")).isInstanceOf(IllegalArgumentException.class);
     }
 
+    /** The site, with terminals a test may change as an operator changes the configuration. */
+    static final class ChangingSite implements SiteModel {
+        final TestSite site = new TestSite("test-acquirer");
+        volatile List<Terminal> terminals = site.terminals();
+
+        public Site site() { return site.site(); }
+        public List<Charger> chargers() { return site.chargers(); }
+        public Optional<Charger> charger(ChargerId id) { return site.charger(id); }
+        public List<Evse> evses() { return site.evses(); }
+        public Optional<Evse> evse(EvseId id) { return site.evse(id); }
+        public List<Tariff> tariffs() { return site.tariffs(); }
+        public Optional<Tariff> tariff(String id) { return site.tariff(id); }
+        public List<Terminal> terminals() { return terminals; }
+        public Optional<Terminal> terminal(String id) { return terminals.stream().filter(t -> t.id().equals(id)).findFirst(); }
+        public List<String> problems() { return List.of(); }
+    }
+
+    private PtpServlet servlet(ChangingSite site, AtomicInteger activations) throws Exception {
+        TerminalBook book = new TerminalBook(site, "http://gw/receipts/", dir.resolve("terminals.json"), Clock.systemUTC());
+        return new PtpServlet(connection, new CdrIntake(connection, ledger, Instant.EPOCH), book, ledger, "http://gw/ocpi", "cpo:csms",
+                activations::incrementAndGet);
+    }
+
+    private String tokenB() throws Exception {
+        connection.connect();
+        return OcpiClient.authorization(JSON.readTree(Files.readString(dir.resolve("ocpi-credentials.json"))).get("tokenB").asText());
+    }
+
     @Test
     void aPushedCdrNeedsTokenBAndGoesThroughTheSameIntake() throws Exception {
-        CdrIntake intake = new CdrIntake(connection, ledger, Instant.EPOCH);
-        CdrPushServlet receiver = new CdrPushServlet(connection, intake);
+        PtpServlet receiver = servlet(new ChangingSite(), new AtomicInteger());
         byte[] cdr = ("{\"country_code\":\"AT\",\"party_id\":\"CSM\",\"id\":\"PUSH1\",\"authorization_reference\":\"AT0042-P\","
                 + "\"currency\":\"EUR\",\"total_cost\":{\"excl_vat\":5.9,\"incl_vat\":7.08},\"total_energy\":12.0}").getBytes();
-        assertThat(receiver.receive(null, cdr).http()).as("before registration there is no token B").isEqualTo(401);
-        connection.connect();
-        String tokenB = JSON.readTree(Files.readString(dir.resolve("ocpi-credentials.json"))).get("tokenB").asText();
-        assertThat(receiver.receive(OcpiClient.authorization("someone-else"), cdr).http()).isEqualTo(401);
-        CdrPushServlet.Reply ok = receiver.receive(OcpiClient.authorization(tokenB), cdr);
+        assertThat(receiver.handle("POST", "2.3.0/cdrs", Map.of(), null, cdr).http()).as("before registration there is no token B").isEqualTo(401);
+        String tokenB = tokenB();
+        assertThat(receiver.handle("POST", "2.3.0/cdrs", Map.of(), OcpiClient.authorization("someone-else"), cdr).http()).isEqualTo(401);
+        PtpServlet.Reply ok = receiver.handle("POST", "2.3.0/cdrs", Map.of(), tokenB, cdr);
         assertThat(ok.http()).isEqualTo(200);
         assertThat(JSON.readTree(ok.envelope()).get("status_code").asInt()).isEqualTo(1000);
-        assertThat(receiver.receive(OcpiClient.authorization(tokenB), cdr).envelope()).contains("already recorded");
-        assertThat(receiver.receive(OcpiClient.authorization(tokenB), "{\"id\":\"X\"}".getBytes()).http()).isEqualTo(400);
-        assertThat(receiver.receive(OcpiClient.authorization(tokenB), "not json".getBytes()).http()).isEqualTo(400);
+        assertThat(receiver.handle("POST", "2.3.0/cdrs", Map.of(), tokenB, cdr).envelope()).contains("already recorded");
+        assertThat(receiver.handle("POST", "2.3.0/cdrs", Map.of(), tokenB, "{\"id\":\"X\"}".getBytes()).http()).isEqualTo(400);
+        assertThat(receiver.handle("POST", "2.3.0/cdrs", Map.of(), tokenB, "not json".getBytes()).http()).isEqualTo(400);
+        assertThat(receiver.handle("POST", "2.3.0/cdrs", Map.of(), tokenB, new byte[PtpServlet.MAX_BODY_BYTES + 1]).http()).isEqualTo(400);
+        assertThat(receiver.counter("refused")).isEqualTo(2);
         assertThat(ledger.read(0, 100)).filteredOn(e -> e.fact().type() == FactType.CDR_RECEIVED).hasSize(1);
+    }
+
+    @Test
+    void theCposCommandResultIsRecordedInTheSessionsTimelineAndNonsenseIsRefused() throws Exception {
+        PtpServlet receiver = servlet(new ChangingSite(), new AtomicInteger());
+        String tokenB = tokenB();
+        String ref = "AT0042-CMD1";
+        byte[] failed = "{\"result\":\"EVSE_INOPERATIVE\",\"message\":[{\"language\":\"en\",\"text\":\"charger offline\"}]}".getBytes();
+        assertThat(receiver.handle("POST", "2.3.0/commands/START_SESSION/" + ref, Map.of(), tokenB, failed).http())
+                .as("no hold with that reference").isEqualTo(404);
+        Hold hold = new Hold(ref, "T1", EvseId.parse("CH1/1"), new Tariff("HPC", 1, new BigDecimal("0.59"), Money.of(0, "EUR"), "standard"),
+                Money.of(5000, "EUR"), "acquirer:x", "pi_1", "visa", "************4242", Instant.now(), Instant.now().plus(Duration.ofDays(7)));
+        ledger.append(PaymentJson.holdPlaced(hold)).toCompletableFuture().join();
+        assertThat(receiver.handle("POST", "2.3.0/commands/START_SESSION/" + ref, Map.of(), tokenB, failed).http()).isEqualTo(200);
+        var recorded = ledger.byNaturalKey(RemoteStart.resultKey(ref)).orElseThrow();
+        assertThat(recorded.fact().session()).isEqualTo(ref);
+        assertThat(recorded.fact().bodyText()).contains("EVSE_INOPERATIVE", "charger offline");
+        assertThat(receiver.handle("POST", "2.3.0/commands/START_SESSION/" + ref, Map.of(), tokenB, "{\"result\":\"MAYBE\"}".getBytes()).http())
+                .isEqualTo(400);
+    }
+
+    @Test
+    void terminalsArePushedOnceKeptInStepWithTheConfigurationAndServedToTheCpo() throws Exception {
+        ChangingSite site = new ChangingSite();
+        AtomicInteger activations = new AtomicInteger();
+        PtpServlet ptp = servlet(site, activations);
+        String tokenB = tokenB();
+        TerminalBook book = new TerminalBook(site, "http://gw/receipts/", dir.resolve("terminals.json"), Clock.systemUTC());
+        // the first push: T1 with its EVSE uids; nothing after it is recorded as pushed
+        List<ObjectNode> first = book.toPush();
+        assertThat(first).hasSize(1);
+        assertThat(first.get(0).path("reference").asText()).isEqualTo("AT0042/T1");
+        assertThat(first.get(0).path("invoice_creator").asText()).isEqualTo("PTP");
+        assertThat(first.get(0).path("evse_uids").toString()).contains("AT*FCT*ECH1*1");
+        book.pushed(first.get(0));
+        assertThat(book.toPush()).isEmpty();
+        assertThat(new TerminalBook(site, "http://gw/receipts/", dir.resolve("terminals.json"), Clock.systemUTC()).toPush())
+                .as("a restart pushes nothing twice").isEmpty();
+        // the operator adds a terminal and takes an EVSE from T1: both are pushed again
+        Terminal t1 = site.terminals.get(0);
+        site.terminals = List.of(new Terminal("T1", List.of(t1.evses().get(0)), t1.acquirer(), t1.holdAmount(), t1.holdValidity()),
+                new Terminal("T9", List.of(t1.evses().get(1)), t1.acquirer(), t1.holdAmount(), t1.holdValidity()));
+        assertThat(book.toPush()).extracting(o -> o.get("terminal_id").asText()).containsExactlyInAnyOrder("T1", "T9");
+        // the CPO reads them (paginated envelope), assigns a location by PATCH, deactivates and re-activates one
+        PtpServlet.Reply list = ptp.handle("GET", "2.3.0/payments/terminals", Map.of("limit", "1"), tokenB, new byte[0]);
+        assertThat(JSON.readTree(list.envelope()).path("data")).hasSize(1);
+        assertThat(list.headers()).containsEntry("X-Total-Count", "2").containsKey("Link");
+        assertThat(ptp.handle("PATCH", "2.3.0/payments/terminals/T9", Map.of(), tokenB, "{\"location_ids\":[\"LOC-42\"]}".getBytes()).http())
+                .isEqualTo(200);
+        assertThat(JSON.readTree(ptp.handle("GET", "2.3.0/payments/terminals/T9", Map.of(), tokenB, new byte[0]).envelope())
+                .path("data").path("location_ids").toString()).contains("LOC-42");
+        assertThat(ptp.handle("PATCH", "2.3.0/payments/terminals/T9", Map.of(), tokenB, "{\"location_ids\":\"LOC\"}".getBytes()).http())
+                .isEqualTo(400);
+        assertThat(ptp.handle("POST", "2.3.0/payments/terminals/T9/deactivate", Map.of(), tokenB, new byte[0]).http()).isEqualTo(200);
+        assertThat(ptp.handle("GET", "2.3.0/payments/terminals/T9", Map.of(), tokenB, new byte[0]).http()).isEqualTo(404);
+        assertThat(ptp.handle("POST", "2.3.0/payments/terminals/activate", Map.of(), tokenB, "{\"reference\":\"AT0042/T9\"}".getBytes()).http())
+                .isEqualTo(200);
+        assertThat(activations).hasValue(1);
+        assertThat(ptp.handle("POST", "2.3.0/payments/terminals/activate", Map.of(), tokenB, "{\"reference\":\"AT0042/T77\"}".getBytes()).http())
+                .isEqualTo(404);
+        assertThat(ptp.handle("GET", "versions", Map.of(), tokenB, new byte[0]).envelope()).contains("http://gw/ocpi/2.3.0");
+        assertThat(ptp.handle("GET", "2.3.0/payments/terminals", Map.of(), null, new byte[0]).http()).isEqualTo(401);
     }
 
     @Test

@@ -58,10 +58,10 @@ final class Reconciliation {
         } else if (!deadlineReached) {
             return new Decision(Kind.WAIT, null, meter, zero, false, "waiting for the CDR");
         } else if (policy == DeadlinePolicy.REVIEW) {
-            return new Decision(Kind.REVIEW, null, meter, zero, false, "no CDR before the hold's deadline");
+            return new Decision(Kind.REVIEW, null, meter, zero, false, "no CDR in time (cdrWait or the hold's deadline)");
         } else {
             flagged = true;
-            reason = "meter " + meter + ": no CDR before the hold's deadline (flagged)";
+            reason = "meter " + meter + ": no CDR in time (flagged)";
         }
         if (meter.isZero()) {
             return new Decision(Kind.RELEASE, zero, meter, zero, flagged, reason + "; zero energy");

@@ -20,7 +20,7 @@ import forecourt.api.payment.PaymentJson;
  * What the journal says about one session, read fresh at every step: the engine keeps
  * nothing between steps, so a restart anywhere continues from exactly this.
  */
-record SessionFacts(Hold hold, boolean started, boolean ended, JsonNode finalProof, List<Cdr> cdrs, JsonNode decision,
+record SessionFacts(Hold hold, boolean started, boolean ended, Boolean startAccepted, boolean evseFreed, JsonNode finalProof, java.time.Instant finalProofAt, List<Cdr> cdrs, JsonNode decision,
         Long receiptNumber, FiscalReceipt fiscalReceipt, boolean receiptIssued, boolean captured, boolean reversed, List<String> alarms) {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -28,7 +28,10 @@ record SessionFacts(Hold hold, boolean started, boolean ended, JsonNode finalPro
         Hold hold = null;
         boolean started = false;
         boolean ended = false;
+        Boolean startAccepted = null;
+        boolean evseFreed = false;
         JsonNode proof = null;
+        java.time.Instant proofAt = null;
         List<Cdr> cdrs = new ArrayList<>();
         JsonNode decision = null;
         Long receiptNumber = null;
@@ -46,7 +49,18 @@ record SessionFacts(Hold hold, boolean started, boolean ended, JsonNode finalPro
                     started |= type.equals("Started") || type.equals("Updated") || type.equals("Ended");
                     ended |= type.equals("Ended");
                 }
-                case FINAL_READING_PROVEN -> proof = read(body);
+                case SESSION_STATE_CHANGED -> {
+                    String key = e.fact().naturalKey();
+                    if (key.endsWith(":" + SessionStarter.START_REQUESTED)) {
+                        startAccepted = read(body).path("accepted").asBoolean();
+                    } else if (key.endsWith(":" + SessionStarter.EVSE_FREED)) {
+                        evseFreed = true;
+                    }
+                }
+                case FINAL_READING_PROVEN -> {
+                    proof = read(body);
+                    proofAt = e.recordedAt();
+                }
                 case CDR_RECEIVED -> cdrs.add(PaymentJson.cdr(body));
                 // the latest word on the amount: the engine's reconciliation or a person's resolution
                 case RECONCILED, REVIEW_RESOLVED -> decision = read(body);
@@ -60,7 +74,7 @@ record SessionFacts(Hold hold, boolean started, boolean ended, JsonNode finalPro
                 }
             }
         }
-        return new SessionFacts(hold, started, ended, proof, cdrs, decision, receiptNumber, fiscal, issued, captured, reversed, alarms);
+        return new SessionFacts(hold, started, ended, startAccepted, evseFreed, proof, proofAt, cdrs, decision, receiptNumber, fiscal, issued, captured, reversed, alarms);
     }
 
     Optional<BigDecimal> deliveredWh() {

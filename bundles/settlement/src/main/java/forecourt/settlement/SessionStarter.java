@@ -1,6 +1,7 @@
 package forecourt.settlement;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,12 +20,16 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import forecourt.api.cpo.RemoteStart;
 import forecourt.api.device.ChargerCommands;
 import forecourt.api.id.ChargerId;
 import forecourt.api.id.EvseId;
@@ -47,16 +52,25 @@ import forecourt.api.site.Terminal;
  * start the transaction with the hold's authorization reference as its idToken — so every
  * transaction event that follows names the session it belongs to.
  */
-@Component(name = "forecourt.session.starter", immediate = true, service = SessionStarter.class)
+@Component(name = "forecourt.session.starter", configurationPid = "forecourt.session.starter", immediate = true, service = SessionStarter.class)
+@Designate(ocd = SessionStarter.Config.class)
 public class SessionStarter {
     private static final Logger log = LoggerFactory.getLogger(SessionStarter.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The step names of the facts the starter records in a session's timeline. */
+    static final String START_REQUESTED = "start-requested";
+    static final String EVSE_FREED = "evse-freed";
+    static final String CPO_START_REQUESTED = "cpo-start-requested";
 
     private final Ledger ledger;
     private final SiteModel site;
     private final Map<String, PaymentTerminal> terminals = new ConcurrentHashMap<>();
     private final List<ChargerCommands> chargers = new CopyOnWriteArrayList<>();
     private final Set<EvseId> holdsInProgress = ConcurrentHashMap.newKeySet();
+    private final Map<String, Hold> pendingCpoStarts = new ConcurrentHashMap<>();
+    private final Duration cpoStartTimeout;
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    volatile RemoteStart remoteStart;
     private final ScheduledExecutorService tailer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "forecourt-session-starter");
         t.setDaemon(true);
@@ -64,12 +78,49 @@ public class SessionStarter {
     });
     private long cursor;
 
+    @ObjectClassDefinition(name = "Forecourt session starter")
+    public @interface Config {
+        @AttributeDefinition(description = "How long the CPO's start (OCPI START_SESSION) may take before the charger is started over the site LAN (ISO-8601)")
+        String cpoStartTimeout() default "PT30S";
+    }
+
     @Activate
-    public SessionStarter(@Reference Ledger ledger, @Reference SiteModel site) {
+    public SessionStarter(@Reference Ledger ledger, @Reference SiteModel site, Config config) {
         this.ledger = ledger;
         this.site = site;
+        this.cpoStartTimeout = Duration.parse(config.cpoStartTimeout());
         this.cursor = ledger.head(); // a plug-in from before a restart is not acted on twice: the driver presents the card again
+        tailer.execute(this::catchUp);
         tailer.scheduleWithFixedDelay(this::tail, 100, 100, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A report that the EVSE is free may have been recorded while nobody was tailing (before
+     * a restart, or between the ledger opening and this component): the authorised sessions
+     * are checked against what was recorded after their holds, once at start.
+     */
+    private void catchUp() {
+        try {
+            long from = Long.MAX_VALUE;
+            for (PaymentSession session : ledger.sessions(PaymentSessionState.AUTHORIZED)) {
+                var hold = ledger.byNaturalKey(NaturalKeys.hold(session.authorizationReference()));
+                if (hold.isPresent()) {
+                    from = Math.min(from, hold.get().seq());
+                }
+            }
+            long next = from;
+            List<JournalEntry> batch;
+            while (next < cursor && !(batch = ledger.read(next + 1, 500)).isEmpty()) {
+                for (JournalEntry e : batch) {
+                    next = e.seq() > cursor ? cursor : e.seq();
+                    if (e.seq() <= cursor && e.fact().type() == FactType.CHARGER_EVENT) {
+                        statusReported(e, false);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("session starter: catching up: {}", e.toString(), e);
+        }
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -102,7 +153,9 @@ public class SessionStarter {
                 for (JournalEntry e : batch) {
                     cursor = e.seq();
                     if (e.fact().type() == FactType.CHARGER_EVENT) {
-                        pluggedIn(e.fact().body());
+                        statusReported(e, true);
+                    } else if (e.fact().type() == FactType.UPSTREAM_NOTIFICATION && e.fact().naturalKey().startsWith("cpo-start-result:")) {
+                        cpoStartResult(e);
                     }
                 }
             }
@@ -111,20 +164,47 @@ public class SessionStarter {
         }
     }
 
-    private void pluggedIn(byte[] body) {
+    private void statusReported(JournalEntry e, boolean live) {
         JsonNode n;
         try {
-            n = JSON.readTree(body);
-        } catch (IOException e) {
+            n = JSON.readTree(e.fact().body());
+        } catch (IOException malformed) {
             return;
         }
-        if (!"StatusNotification".equals(n.path("action").asText()) || !"Occupied".equals(n.path("payload").path("connectorStatus").asText())) {
+        if (!"StatusNotification".equals(n.path("action").asText())) {
             return;
         }
         EvseId evse = new EvseId(new ChargerId(n.path("charger").asText()), n.path("payload").path("evseId").asInt());
-        if (hasOpenSession(evse) || !holdsInProgress.add(evse)) {
-            return; // already paid for, or a card is being read for it
+        switch (n.path("payload").path("connectorStatus").asText()) {
+            case "Occupied" -> {
+                if (live) { // a plug-in from before a restart is not acted on twice: the driver presents the card again
+                    pluggedIn(evse);
+                }
+            }
+            case "Available" -> freed(evse, e.seq());
+            default -> {
+            }
         }
+    }
+
+    /**
+     * The EVSE is free again: a session authorised on it before this report that has no
+     * transaction never will (a charger reports in order) — the proof the settlement engine
+     * needs to release its hold.
+     */
+    private void freed(EvseId evse, long reportedAt) {
+        for (PaymentSession session : ledger.sessions(PaymentSessionState.AUTHORIZED)) {
+            String ref = session.authorizationReference();
+            var hold = ledger.byNaturalKey(NaturalKeys.hold(ref));
+            if (hold.isPresent() && hold.get().seq() < reportedAt && PaymentJson.hold(hold.get().fact().body()).evse().equals(evse)) {
+                Ledger.await(ledger.append(Fact.of(FactType.SESSION_STATE_CHANGED, NaturalKeys.decision(ref, EVSE_FREED), ref,
+                        JSON.createObjectNode().put("evse", evse.toString()).put("reportSeq", reportedAt).toString())));
+                log.info("session {}: EVSE {} reported free before any transaction", ref, evse);
+            }
+        }
+    }
+
+    private void pluggedIn(EvseId evse) {
         Terminal terminal = site.terminals().stream().filter(t -> t.evses().contains(evse)).findFirst().orElse(null);
         PaymentTerminal device = terminal == null ? null : terminals.get(terminal.id());
         if (device == null) {
@@ -141,14 +221,89 @@ public class SessionStarter {
         });
     }
 
+    /**
+     * Where the CPO's backend can start sessions (OCPI), it is asked first — that is how it
+     * learns the reference it must echo in its CDR; the charger link on the site LAN is the
+     * fallback whenever the CPO cannot be asked, does not take the command, reports that the
+     * charger did not start, or stays silent — a driver who paid is never left standing.
+     */
     private CompletionStage<Boolean> start(Hold hold) {
+        RemoteStart cpo = remoteStart;
+        if (cpo == null) {
+            return startLocally(hold);
+        }
+        String ref = hold.authorizationReference();
+        // pending before asking: the CPO's result may arrive before its synchronous answer is read
+        pendingCpoStarts.put(ref, hold);
+        return cpo.startSession(hold).toCompletableFuture().orTimeout(cpoStartTimeout.toMillis(), TimeUnit.MILLISECONDS).handle((taken, failure) -> {
+            return failure != null ? "the CPO could not be asked: " + rootMessage(failure) : taken ? "" : "the CPO did not take the command";
+        }).thenCompose(why -> ledger.append(Fact.of(FactType.SESSION_STATE_CHANGED, NaturalKeys.decision(ref, CPO_START_REQUESTED), ref,
+                JSON.createObjectNode().put("evse", hold.evse().toString()).put("accepted", why.isEmpty()).put("reason", why).toString()))
+                .thenApply(appended -> why))
+        // decided on the starter's thread: never block the ledger's thread that completed the append
+        .thenComposeAsync(why -> {
+            if (!why.isEmpty()) {
+                if (pendingCpoStarts.remove(ref) == null) {
+                    return CompletableFuture.completedFuture(false); // its result came first and decided
+                }
+                log.warn("session {}: {}; starting EVSE {} over the charger link", ref, why, hold.evse());
+                return startLocally(hold);
+            }
+            log.info("session {}: the CPO took START_SESSION on EVSE {}", ref, hold.evse());
+            tailer.schedule(() -> cpoStartOverdue(ref), cpoStartTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return CompletableFuture.completedFuture(true);
+        }, tailer);
+    }
+
+    /** The CPO took the command, but neither its result nor a transaction came in time. */
+    private void cpoStartOverdue(String ref) {
+        Hold hold = pendingCpoStarts.remove(ref);
+        if (hold != null && ledger.timeline(ref).stream().noneMatch(e -> e.fact().type() == FactType.TRANSACTION_EVENT)) {
+            log.warn("session {}: no result from the CPO's start within {} and no transaction; starting EVSE {} over the charger link", ref,
+                    cpoStartTimeout, hold.evse());
+            startLocally(hold);
+        }
+    }
+
+    /** The CPO's asynchronous CommandResult, as recorded by its receiver. */
+    private void cpoStartResult(JournalEntry e) {
+        String ref = e.fact().session();
+        String result = readTree(e.fact().body()).path("result").asText();
+        Hold hold = ref == null ? null : pendingCpoStarts.remove(ref);
+        if (hold == null) {
+            return; // already decided (or from before a restart: the charger's report decides)
+        }
+        if ("ACCEPTED".equals(result)) {
+            log.info("session {}: the CPO started the charger on EVSE {}", ref, hold.evse());
+        } else {
+            log.warn("session {}: the CPO reports {} for the start; starting EVSE {} over the charger link", ref, result, hold.evse());
+            startLocally(hold);
+        }
+    }
+
+    private CompletionStage<Boolean> startLocally(Hold hold) {
         if (chargers.isEmpty()) {
             log.error("hold {} for EVSE {}: no charger driver to start the transaction", hold.authorizationReference(), hold.evse());
             return CompletableFuture.completedFuture(false);
         }
         return chargers.get(0).requestStart(hold.evse(), hold.authorizationReference()).thenCompose(accepted -> ledger.append(Fact.of(
-                FactType.SESSION_STATE_CHANGED, NaturalKeys.decision(hold.authorizationReference(), "start-requested"), hold.authorizationReference(),
+                FactType.SESSION_STATE_CHANGED, NaturalKeys.decision(hold.authorizationReference(), START_REQUESTED), hold.authorizationReference(),
                 JSON.createObjectNode().put("evse", hold.evse().toString()).put("accepted", accepted).toString())).thenApply(a -> accepted));
+    }
+
+    private static String rootMessage(Throwable t) {
+        while (t.getCause() != null && t instanceof java.util.concurrent.CompletionException) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    private static JsonNode readTree(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            return JSON.createObjectNode();
+        }
     }
 
     private boolean hasOpenSession(EvseId evse) {

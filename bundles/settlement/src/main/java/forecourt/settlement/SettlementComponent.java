@@ -40,7 +40,11 @@ public class SettlementComponent {
         @AttributeDefinition(description = "Meter and CDR agree when they differ by at most this many minor units")
         long toleranceMinor() default 1;
 
-        @AttributeDefinition(description = "No CDR by the hold's deadline: METER (settle on the verified meter amount, flagged) or REVIEW")
+        @AttributeDefinition(description = "With cdrExpected: how long after the verified end reading the CPO's CDR is waited for before the "
+                + "deadline policy applies (ISO-8601); empty: until the hold's deadline")
+        String cdrWait() default "PT1H";
+
+        @AttributeDefinition(description = "No CDR by the hold's deadline (or cdrWait): METER (settle on the verified meter amount, flagged) or REVIEW")
         String deadlinePolicy() default "METER";
 
         @AttributeDefinition(description = "HOLD_EXPIRING alarm and deadline policy this long before a hold expires (ISO-8601)")
@@ -82,7 +86,7 @@ public class SettlementComponent {
         this.engine = new SettlementEngine(ledger, site, clock, new SettlementEngine.Settings(config.cdrExpected(), config.toleranceMinor(),
                 DeadlinePolicy.valueOf(config.deadlinePolicy().trim().toUpperCase()), Duration.parse(config.expiryMargin()),
                 Duration.parse(config.noShowTimeout()), config.fiscalProvider(), config.receiptBaseUrl(), config.cpoConfirms(),
-                config.cpoLink()));
+                config.cpoLink(), config.cdrWait().isBlank() ? null : Duration.parse(config.cdrWait())));
         scheduler.execute(() -> guarded(() -> log.info("settlement: {} open session(s) at start", engine.sweep())));
         scheduler.scheduleWithFixedDelay(() -> guarded(engine::tail), config.pollMillis(), config.pollMillis(), TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(() -> guarded(engine::sweep), config.sweepSeconds(), config.sweepSeconds(), TimeUnit.SECONDS);

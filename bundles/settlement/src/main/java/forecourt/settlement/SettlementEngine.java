@@ -58,7 +58,12 @@ final class SettlementEngine {
 
     /** How the engine is set up; see the component's configuration for each meaning. */
     record Settings(boolean cdrExpected, long toleranceMinor, DeadlinePolicy deadlinePolicy, Duration expiryMargin, Duration noShowTimeout,
-            String fiscalProvider, String receiptBaseUrl, boolean cpoConfirms, String cpoLink) {
+            String fiscalProvider, String receiptBaseUrl, boolean cpoConfirms, String cpoLink, Duration cdrWait) {
+        Settings(boolean cdrExpected, long toleranceMinor, DeadlinePolicy deadlinePolicy, Duration expiryMargin, Duration noShowTimeout,
+                String fiscalProvider, String receiptBaseUrl, boolean cpoConfirms, String cpoLink) {
+            this(cdrExpected, toleranceMinor, deadlinePolicy, expiryMargin, noShowTimeout, fiscalProvider, receiptBaseUrl, cpoConfirms, cpoLink, null);
+        }
+
         /** Without the CPO's outbox link: {@code cpo:ocpi}. */
         Settings(boolean cdrExpected, long toleranceMinor, DeadlinePolicy deadlinePolicy, Duration expiryMargin, Duration noShowTimeout,
                 String fiscalProvider, String receiptBaseUrl, boolean cpoConfirms) {
@@ -152,11 +157,24 @@ final class SettlementEngine {
                 if (f.started()) {
                     return move(ref, "charging", PaymentSessionState.CHARGING, FactType.SESSION_STATE_CHANGED, json("reason", "transaction started"));
                 }
-                if (now.isAfter(hold.placedAt().plus(settings.noShowTimeout())) || deadline) {
-                    // nobody charged: release the whole hold
+                // Nobody charged — but only proof releases the hold: a charger whose link is down
+                // may be charging on it right now, its events queued. Proof is the EVSE reported
+                // free with no transaction before it (a charger reports in order), or the charger
+                // refusing the start; otherwise the hold waits for the charger's word until its deadline.
+                String noShow = f.evseFreed() ? "the EVSE was freed with no transaction"
+                        : Boolean.FALSE.equals(f.startAccepted()) && now.isAfter(hold.placedAt().plus(settings.noShowTimeout()))
+                                ? "the charger refused the start, no charging within " + settings.noShowTimeout()
+                                : deadline ? "no transaction reported before the hold's deadline" : null;
+                if (noShow != null) {
                     return reconciled(ref, hold, new Decision(Reconciliation.Kind.RELEASE, Money.zero(hold.amount().currency()),
-                            Money.zero(hold.amount().currency()), Money.zero(hold.amount().currency()), false, "no charging within "
-                                    + settings.noShowTimeout()), PaymentSessionState.RELEASED, true);
+                            Money.zero(hold.amount().currency()), Money.zero(hold.amount().currency()), false, noShow), PaymentSessionState.RELEASED, true);
+                }
+                if (now.isAfter(hold.placedAt().plus(settings.noShowTimeout())) && f.alarms().stream().noneMatch("NO_TRANSACTION"::equals)) {
+                    log.error("ALARM session {}: no transaction reported {} after the hold on {} (start {}); the hold is kept until the charger "
+                            + "reports or the EVSE is freed", ref, settings.noShowTimeout(), hold.evse(),
+                            f.startAccepted() == null ? "answer unknown" : "accepted");
+                    append(Fact.of(FactType.ALARM, NaturalKeys.decision(ref, "alarm-no-transaction"), ref, json("alarm", "NO_TRANSACTION").toString()));
+                    return true;
                 }
                 return false;
             }
@@ -234,7 +252,10 @@ final class SettlementEngine {
             return false; // never on an unproven number
         }
         Money meter = Pricing.price(hold.tariff(), f.deliveredWh().get(), hold.amount().currency());
-        Decision d = Reconciliation.decide(meter, f.cdr(), hold.amount(), settings.toleranceMinor(), settings.cdrExpected(), deadline,
+        // the CDR is waited for until the hold's deadline, or — configured — this long after the verified end reading
+        boolean waitedEnough = deadline || settings.cdrWait() != null && f.finalProofAt() != null
+                && !clock.instant().isBefore(f.finalProofAt().plus(settings.cdrWait()));
+        Decision d = Reconciliation.decide(meter, f.cdr(), hold.amount(), settings.toleranceMinor(), settings.cdrExpected(), waitedEnough,
                 settings.deadlinePolicy());
         return switch (d.kind()) {
             case WAIT -> false;
@@ -471,6 +492,10 @@ final class SettlementEngine {
                 case FISCAL_RECEIPT -> "fiscal receipt " + body.path("receiptId").asText() + (body.path("signature").asText().isEmpty() ? ""
                         : " signed") + (body.path("degraded").asBoolean() ? " (degraded)" : "");
                 case RECEIPT_ISSUED -> "driver's receipt " + body.path("url").asText();
+                case CDR_RECEIVED -> "CDR " + body.path("id").asText() + " from the CPO: " + PaymentJson.money(body.get("totalCost")) + ", "
+                        + body.path("totalEnergyWh").asText() + " Wh";
+                case UPSTREAM_NOTIFICATION -> body.has("result") ? "CPO's start result: " + body.path("result").asText() : "";
+                case FINANCIAL_ADVICE_CONFIRMED -> "CPO CONFIRMED (financial advice confirmation delivered)";
                 default -> e.fact().moveTo() == null ? "" : "";
             };
             String move = e.fact().moveTo() == null ? "" : " → " + e.fact().moveTo();

@@ -247,12 +247,75 @@ class SettlementEngineTest {
         assertThat(fiscalCalls).isEmpty();
     }
 
+    private void startAnswered(String ref, boolean accepted) {
+        ledger.append(Fact.of(FactType.SESSION_STATE_CHANGED, NaturalKeys.decision(ref, SessionStarter.START_REQUESTED), ref,
+                "{\"evse\":\"CH1/1\",\"accepted\":" + accepted + "}")).toCompletableFuture().join();
+    }
+
+    private void evseFreed(String ref) {
+        ledger.append(Fact.of(FactType.SESSION_STATE_CHANGED, NaturalKeys.decision(ref, SessionStarter.EVSE_FREED), ref,
+                "{\"evse\":\"CH1/1\"}")).toCompletableFuture().join();
+    }
+
+    private List<String> alarms(String ref) {
+        return ledger.timeline(ref).stream().filter(e -> e.fact().type() == FactType.ALARM).map(e -> e.fact().bodyText()).toList();
+    }
+
     @Test
-    void aDriverWhoNeverChargesHasTheHoldReleased() {
+    void aDriverWhoLeavesWithoutChargingHasTheHoldReleasedWhenTheEvseIsReportedFree() {
         String ref = hold("AT0042-D");
+        startAnswered(ref, true);
+        run(engine(false));
+        assertThat(state(ref)).isEqualTo(PaymentSessionState.AUTHORIZED);
+        evseFreed(ref);
+        run(engine(false));
+        assertThat(state(ref)).isEqualTo(PaymentSessionState.CLOSED);
+        assertThat(acquirerCalls).extracting(SettlementOrder::operation).containsExactly(SettlementOrder.Operation.RELEASE);
+    }
+
+    @Test
+    void aStartTheChargerRefusedReleasesTheHoldAfterTheNoShowTimeout() {
+        String ref = hold("AT0042-R");
+        startAnswered(ref, false);
         run(engine(false));
         assertThat(state(ref)).isEqualTo(PaymentSessionState.AUTHORIZED);
         clock.now = clock.now.plus(Duration.ofMinutes(16));
+        run(engine(false));
+        assertThat(state(ref)).isEqualTo(PaymentSessionState.CLOSED);
+        assertThat(acquirerCalls).extracting(SettlementOrder::operation).containsExactly(SettlementOrder.Operation.RELEASE);
+    }
+
+    /**
+     * The crash suite's find: the charger accepted the start and charges, but its link is
+     * down (or the gateway restarting) for longer than the no-show timeout. Silence is not
+     * proof that nobody charged: the hold is kept (alarm raised once), and when the queued
+     * events arrive the energy is captured.
+     */
+    @Test
+    void silenceFromAChargerThatAcceptedTheStartKeepsTheHoldUntilItsEventsArrive() {
+        String ref = hold("AT0042-S");
+        startAnswered(ref, true);
+        clock.now = clock.now.plus(Duration.ofMinutes(16));
+        run(engine(false));
+        run(engine(false));
+        assertThat(state(ref)).isEqualTo(PaymentSessionState.AUTHORIZED);
+        assertThat(acquirerCalls).isEmpty();
+        assertThat(alarms(ref)).hasSize(1).allMatch(a -> a.contains("NO_TRANSACTION"));
+        chargeAndStop(ref, "12000");
+        evseFreed(ref); // the unplug comes after the transaction in the charger's queue
+        run(engine(false));
+        assertThat(state(ref)).isEqualTo(PaymentSessionState.CLOSED);
+        assertThat(acquirerCalls).extracting(SettlementOrder::operation).containsExactly(SettlementOrder.Operation.SETTLE);
+        assertThat(acquirerCalls.get(0).amount()).isEqualTo(Money.of(708, "EUR"));
+    }
+
+    @Test
+    void aStartWhoseAnswerWasLostKeepsTheHoldUntilTheDeadline() {
+        String ref = hold("AT0042-U"); // killed before the charger's answer was recorded: no start fact at all
+        clock.now = clock.now.plus(Duration.ofHours(1));
+        run(engine(false));
+        assertThat(state(ref)).isEqualTo(PaymentSessionState.AUTHORIZED);
+        clock.now = clock.now.plus(Duration.ofDays(2)); // the hold expires in 2 days, the margin is 6 h
         run(engine(false));
         assertThat(state(ref)).isEqualTo(PaymentSessionState.CLOSED);
         assertThat(acquirerCalls).extracting(SettlementOrder::operation).containsExactly(SettlementOrder.Operation.RELEASE);
@@ -269,6 +332,24 @@ class SettlementEngineTest {
         run(engine(true));
         assertThat(state(ref)).isEqualTo(PaymentSessionState.CLOSED);
         assertThat(acquirerCalls).extracting(o -> o.amount()).containsExactly(Money.of(728, "EUR"));
+    }
+
+    @Test
+    void withACdrWaitTheCdrIsWaitedForThatLongAfterTheVerifiedEndReadingThenTheMeterSettlesFlagged() {
+        String ref = hold("AT0042-W");
+        chargeAndStop(ref, "12000");
+        SettlementEngine engine = new SettlementEngine(ledger, site, clock, new SettlementEngine.Settings(true, 1, DeadlinePolicy.METER,
+                Duration.ofHours(6), Duration.ofMinutes(15), "test", "http://gw/receipts/", false, "cpo:ocpi", Duration.ofMinutes(30)));
+        run(engine);
+        assertThat(state(ref)).isEqualTo(PaymentSessionState.FINAL_PROVEN);
+        clock.now = clock.now.plus(Duration.ofMinutes(29));
+        run(engine);
+        assertThat(state(ref)).as("still waiting for the CPO's CDR").isEqualTo(PaymentSessionState.FINAL_PROVEN);
+        clock.now = clock.now.plus(Duration.ofMinutes(2));
+        run(engine);
+        assertThat(state(ref)).isEqualTo(PaymentSessionState.CLOSED);
+        assertThat(ledger.byNaturalKey(NaturalKeys.decision(ref, "reconciled")).orElseThrow().fact().bodyText()).contains("\"flagged\":true",
+                "no CDR in time");
     }
 
     @Test

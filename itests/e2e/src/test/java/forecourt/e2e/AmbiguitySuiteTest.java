@@ -35,6 +35,7 @@ import forecourt.sim.charger.SimulatedMeter;
  * gap-free numbers, every event once, chain intact.
  */
 class AmbiguitySuiteTest {
+    private static final int CSMS_PORT = Ports.free();
     private static final java.util.regex.Pattern BUNDLE = java.util.regex.Pattern.compile("(\\d+)\\|Active\\s*\\|\\s*\\d+\\|forecourt\\.acquirer\\.stripe ");
     private static final Path STRIPE_JAR = Path.of(System.getProperty("forecourt.stripe.jar",
             "../../bundles/acquirer.stripe/target/forecourt.acquirer.stripe-1.0.0-SNAPSHOT.jar")).toAbsolutePath().normalize();
@@ -65,10 +66,10 @@ class AmbiguitySuiteTest {
         Files.writeString(stripeCfg, Files.readString(stripeCfg).replace("requestTimeoutMillis=10000", "requestTimeoutMillis=2000"));
         Path data = work.resolve("gateway-data");
         String[] gatewayArgs = { "-Dforecourt.broker.url=" + brokerUrl, "-Dforecourt.broker.port=" + brokerPort, "-Dorg.osgi.service.http.port=" + httpPort,
-                "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dforecourt.zvt.port=" + Ports.free() };
+                "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dforecourt.ocpi.url=http://127.0.0.1:" + CSMS_PORT + "/ocpi/versions", "-Dforecourt.zvt.port=" + Ports.free() };
         AtomicBoolean stop = new AtomicBoolean();
         try (GatewayProcess sims = GatewayProcess.start("simulators.jar", work.resolve("sim-data"), GatewayProcess.repoConfigs(),
-                "-Dforecourt.broker.url=" + brokerUrl, "-Dforecourt.sim.stripe.port=" + stripePort, "-Dforecourt.sim.zvt.port=" + Ports.free(),
+                "-Dforecourt.broker.url=" + brokerUrl, "-Dforecourt.sim.stripe.port=" + stripePort, "-Dforecourt.sim.csms.port=" + CSMS_PORT, "-Dforecourt.sim.zvt.port=" + Ports.free(),
                 "-Dforecourt.sim.adyen.port=" + Ports.free())) {
             sims.awaitLine("Forecourt simulators ready", Duration.ofSeconds(60));
             GatewayProcess gateway = GatewayProcess.startWithShell("demo.jar", data, configs, gatewayArgs);
@@ -127,7 +128,7 @@ class AmbiguitySuiteTest {
                 assertThat(duringFaults).as("answers lost and resolved, not resent").contains("it will be resolved, not resent");
                 Map<String, Long> delivered = new HashMap<>(ch1.delivered);
                 delivered.putAll(ch2.delivered);
-                String summary = SettlementAudit.everySessionSettledOnce(data, stripePort, delivered, 10);
+                String summary = SettlementAudit.everySessionSettledOnce(data, stripePort, CSMS_PORT, delivered, 10);
                 System.out.printf("ambiguity suite: %d s of faults, %s%n", seconds, summary);
             } finally {
                 stop.set(true);

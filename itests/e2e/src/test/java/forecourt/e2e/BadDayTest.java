@@ -47,18 +47,30 @@ class BadDayTest {
         int stripePort = Ports.free();
         int brokerPort = Ports.free();
         int httpPort = Ports.free();
+        int csmsPort = Ports.free();
         String brokerUrl = "tcp://127.0.0.1:" + brokerPort; // the gateway's embedded broker, as on a site
         try (GatewayProcess sims = GatewayProcess.start("simulators.jar", work.resolve("sim-data"), GatewayProcess.repoConfigs(),
-                "-Dforecourt.sim.scenario=badday", "-Dforecourt.broker.url=" + brokerUrl, "-Dforecourt.sim.stripe.port=" + stripePort)) {
+                "-Dforecourt.sim.scenario=badday", "-Dforecourt.broker.url=" + brokerUrl, "-Dforecourt.sim.stripe.port=" + stripePort,
+                "-Dforecourt.sim.csms.port=" + csmsPort)) {
             sims.awaitLine("Forecourt simulators ready", Duration.ofSeconds(60));
             Path data = work.resolve("gateway-data");
             try (GatewayProcess gateway = GatewayProcess.start("demo.jar", data, GatewayProcess.repoConfigs(), "-Dforecourt.broker.url=" + brokerUrl,
                     "-Dforecourt.broker.port=" + brokerPort, "-Dorg.osgi.service.http.port=" + httpPort,
-                    "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort)) {
+                    "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dforecourt.ocpi.url=http://127.0.0.1:" + csmsPort + "/ocpi/versions")) {
                 sims.awaitLine("SCENARIO DONE", Duration.ofMinutes(3));
                 String closed = gateway.awaitLine("closed — timeline", Duration.ofMinutes(1));
                 assertThat(gateway.output()).contains("CAPTURED 7.08 EUR", "rest of the hold RELEASED: 42.92 EUR", "fiscal receipt AT0042-1 signed");
                 assertThat(closed).isNotEmpty();
+                // the CPO started the session (OCPI START_SESSION, the charger's answer posted back), its CDR agreed with
+                // the meter, and it has exactly one Financial Advice Confirmation of the captured amount
+                assertThat(sims.output()).contains("CommandResult ACCEPTED");
+                assertThat(gateway.output()).contains("the CPO started the charger on EVSE CH1/1", "meter 7.08 EUR and CDR 7.08 EUR agree",
+                        "CPO CONFIRMED");
+                JsonNode facs = get("http://127.0.0.1:" + csmsPort + "/_emulator/facs");
+                assertThat(facs.get("facs")).hasSize(1);
+                assertThat(facs.get("duplicates").asInt()).isZero();
+                assertThat(facs.get("facs").get(0).path("total_costs").path("incl_vat").decimalValue()).isEqualByComparingTo("7.08");
+                assertThat(facs.get("facs").get(0).path("capture_status_code").asText()).isEqualTo("SUCCESS");
 
                 // the acquirer's own record: exactly one capture, of the verified amount; the rest released by it
                 JsonNode captures = get("http://127.0.0.1:" + stripePort + "/_emulator/captures");
@@ -87,6 +99,8 @@ class BadDayTest {
                 assertThat(timeline).filteredOn(e -> e.fact().type() == FactType.AUTHORIZATION_REVERSED).hasSize(1);
                 assertThat(timeline).filteredOn(e -> e.fact().type() == FactType.FISCAL_RECEIPT).hasSize(1);
                 assertThat(timeline).filteredOn(e -> e.fact().type() == FactType.RECEIPT_ISSUED).hasSize(1);
+                assertThat(timeline).filteredOn(e -> e.fact().type() == FactType.CDR_RECEIVED).hasSize(1);
+                assertThat(timeline).filteredOn(e -> e.fact().type() == FactType.FINANCIAL_ADVICE_CONFIRMED).hasSize(1);
                 // every transaction event once, in seqNo order, the offline ones flagged
                 List<JsonNode> events = timeline.stream().filter(e -> e.fact().type() == FactType.TRANSACTION_EVENT)
                         .map(e -> read(e.fact().bodyText()).get("payload")).toList();

@@ -2,7 +2,9 @@ package forecourt.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,6 +35,7 @@ import forecourt.sim.charger.SimulatedMeter;
  * gap; every transaction event once, in order; the ledger's chain intact.
  */
 class CrashSuiteTest {
+    private static final int CSMS_PORT = Ports.free();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int HTTP_PORT = Ports.free();
     @TempDir
@@ -42,7 +45,7 @@ class CrashSuiteTest {
 
     private GatewayProcess startGateway(Path data, int brokerPort, int stripePort) throws Exception {
         GatewayProcess g = GatewayProcess.start("demo.jar", data, GatewayProcess.repoConfigs(), "-Dforecourt.broker.port=" + brokerPort,
-                "-Dforecourt.broker.url=tcp://127.0.0.1:" + brokerPort, "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dorg.osgi.service.http.port=" + HTTP_PORT);
+                "-Dforecourt.broker.url=tcp://127.0.0.1:" + brokerPort, "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dforecourt.ocpi.url=http://127.0.0.1:" + CSMS_PORT + "/ocpi/versions", "-Dorg.osgi.service.http.port=" + HTTP_PORT);
         gateways.add(g);
         g.awaitLine("OCPP over MQTT: connected", Duration.ofSeconds(60));
         return g;
@@ -50,7 +53,7 @@ class CrashSuiteTest {
 
     private GatewayProcess startGatewayNoWait(Path data, int brokerPort, int stripePort) throws Exception {
         GatewayProcess g = GatewayProcess.start("demo.jar", data, GatewayProcess.repoConfigs(), "-Dforecourt.broker.port=" + brokerPort,
-                "-Dforecourt.broker.url=tcp://127.0.0.1:" + brokerPort, "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dorg.osgi.service.http.port=" + HTTP_PORT);
+                "-Dforecourt.broker.url=tcp://127.0.0.1:" + brokerPort, "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dforecourt.ocpi.url=http://127.0.0.1:" + CSMS_PORT + "/ocpi/versions", "-Dorg.osgi.service.http.port=" + HTTP_PORT);
         gateways.add(g);
         Thread.sleep(200 + new Random().nextInt(2_500));
         return g;
@@ -63,6 +66,29 @@ class CrashSuiteTest {
         }
     }
 
+    /**
+     * A breach found after hundreds of kills cannot be replayed: every gateway's output, the
+     * simulators' output, the drivers' record and the ledger file are kept under
+     * {@code target/crash-suite-evidence} for whoever reads the failure.
+     */
+    private void keepEvidence(Path data, GatewayProcess sims, Map<String, Long> delivered) {
+        try {
+            Path dir = Path.of("target", "crash-suite-evidence").toAbsolutePath();
+            Files.createDirectories(dir);
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < gateways.size(); i++) {
+                all.append("===== gateway start ").append(i).append(" =====\n").append(gateways.get(i).output()).append('\n');
+            }
+            Files.writeString(dir.resolve("gateways.log"), all);
+            Files.writeString(dir.resolve("simulators.log"), sims.output());
+            Files.writeString(dir.resolve("delivered.txt"), delivered.toString());
+            Files.copy(data.resolve("ledger/ledger.mv.db"), dir.resolve("ledger.mv.db"), StandardCopyOption.REPLACE_EXISTING);
+            System.out.println("crash suite: evidence kept in " + dir);
+        } catch (Exception e) {
+            System.out.println("crash suite: could not keep the evidence: " + e);
+        }
+    }
+
     @Test
     void killedAtRandomMomentsTheGatewayStillChargesEverySessionExactlyOnce() throws Exception {
         int kills = Integer.getInteger("forecourt.crash.kills", Boolean.getBoolean("forecourt.long") ? 1_000 : 100);
@@ -72,7 +98,7 @@ class CrashSuiteTest {
         Random random = new Random(2026);
         AtomicBoolean stop = new AtomicBoolean();
         try (GatewayProcess sims = GatewayProcess.start("simulators.jar", work.resolve("sim-data"), GatewayProcess.repoConfigs(),
-                "-Dforecourt.sim.stripe.port=" + stripePort)) {
+                "-Dforecourt.sim.stripe.port=" + stripePort, "-Dforecourt.sim.csms.port=" + CSMS_PORT)) {
             sims.awaitLine("Forecourt simulators ready", Duration.ofSeconds(60));
             GatewayProcess gateway = startGateway(data, brokerPort, stripePort);
             String url = "tcp://127.0.0.1:" + brokerPort;
@@ -115,7 +141,13 @@ class CrashSuiteTest {
 
             Map<String, Long> delivered = new HashMap<>(ch1.delivered);
             delivered.putAll(ch2.delivered);
-            String summary = SettlementAudit.everySessionSettledOnce(data, stripePort, delivered, kills / 5);
+            String summary;
+            try {
+                summary = SettlementAudit.everySessionSettledOnce(data, stripePort, CSMS_PORT, delivered, kills / 5);
+            } catch (AssertionError breach) {
+                keepEvidence(data, sims, delivered);
+                throw breach;
+            }
             System.out.printf("crash suite: %d kills, %s%n", kills, summary);
         } finally {
             stop.set(true);

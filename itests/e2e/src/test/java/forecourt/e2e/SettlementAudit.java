@@ -39,7 +39,12 @@ final class SettlementAudit {
     }
 
     /** @return a one-line summary; fails the test on any breach */
-    static String everySessionSettledOnce(Path data, int stripePort, Map<String, Long> delivered, int minSessions) throws Exception {
+    static String everySessionSettledOnce(Path data, int stripePort, int csmsPort, Map<String, Long> delivered, int minSessions) throws Exception {
+        // the CPO's record: Financial Advice Confirmations by authorization reference, never one posted twice
+        JsonNode cpo = get("http://127.0.0.1:" + csmsPort + "/_emulator/facs");
+        assertThat(cpo.get("duplicates").asInt()).as("FACs posted twice").isZero();
+        Map<String, Integer> facsPerReference = new HashMap<>();
+        cpo.get("facs").forEach(f -> facsPerReference.merge(f.get("authorization_reference").asText(), 1, Integer::sum));
         JsonNode intents = get("http://127.0.0.1:" + stripePort + "/_emulator/intents");
         JsonNode captures = get("http://127.0.0.1:" + stripePort + "/_emulator/captures");
         Map<String, Integer> capturesPerIntent = new HashMap<>();
@@ -69,11 +74,14 @@ final class SettlementAudit {
                     assertThat(capturesPerIntent.get(pi)).as("captures of " + ref).isEqualTo(1);
                     assertThat(capturedAmount.get(pi)).as("captured amount of " + ref).isEqualTo(expected);
                     assertThat(capturedFacts).isEqualTo(1);
+                    assertThat(facsPerReference.get(ref)).as("FACs at the CPO for " + ref).isEqualTo(1);
+                    assertThat(timeline.stream().filter(e -> e.fact().type() == FactType.FINANCIAL_ADVICE_CONFIRMED).count()).isEqualTo(1);
                     List<JournalEntry> fiscal = timeline.stream().filter(e -> e.fact().type() == FactType.FISCAL_RECEIPT).toList();
                     assertThat(fiscal).as("fiscal receipts of " + ref).hasSize(1);
                     receiptNumbers.add(read(fiscal.get(0).fact().bodyText()).get("receiptNumber").asLong());
                 } else {
                     assertThat(capturesPerIntent).as("no capture for " + ref).doesNotContainKey(pi);
+                    assertThat(facsPerReference).as("no FAC for " + ref).doesNotContainKey(ref);
                     assertThat(intents.get(pi).get("status").asText()).as("hold of " + ref).isEqualTo("canceled");
                 }
                 // every transaction event once, seqNo 0..n per transaction
@@ -104,8 +112,8 @@ final class SettlementAudit {
                 heldIntents.add(read(ledger.timeline(s.authorizationReference()).get(0).fact().bodyText()).get("providerReference").asText());
             }
             assertThat(heldIntents).containsAll(capturesPerIntent.keySet());
-            return String.format("%d sessions, %d charged and captured once, %d released, %d PaymentIntents", sessions.size(), charged,
-                    sessions.size() - charged, intents.size());
+            return String.format("%d sessions, %d charged and captured once (each confirmed to the CPO once), %d released, %d PaymentIntents",
+                    sessions.size(), charged, sessions.size() - charged, intents.size());
         }
     }
 

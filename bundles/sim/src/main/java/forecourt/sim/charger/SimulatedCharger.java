@@ -47,6 +47,9 @@ public final class SimulatedCharger implements AutoCloseable {
     private boolean linkUp;
     private String transactionId;
     private String idToken;
+    private CsmsLink csms;
+    private boolean csmsLinkUp = true;
+    private final java.util.ArrayDeque<String> csmsQueued = new java.util.ArrayDeque<>();
     private boolean plugged;
     private int seqNo;
     private int evse;
@@ -75,6 +78,7 @@ public final class SimulatedCharger implements AutoCloseable {
     /** Connects and sends what was queued while the link was down. */
     public synchronized void linkUp() throws MqttException {
         if (linkUp && client != null && client.isConnected()) {
+            flushToCsms(); // reports the CSMS missed while it was unreachable
             return;
         }
         linkUp = false; // it went down under us (the broker died): connect afresh
@@ -104,6 +108,8 @@ public final class SimulatedCharger implements AutoCloseable {
             }
         });
         linkUp = true;
+        csmsLinkUp = true;
+        flushToCsms();
         while (!queued.isEmpty()) {
             if (!send(queued.peek())) {
                 return; // the link failed again: the rest stays queued, in order
@@ -115,6 +121,40 @@ public final class SimulatedCharger implements AutoCloseable {
     /** Whether the charger believes its link is up (it finds out it is not when a publish fails). */
     public synchronized boolean isLinkUp() {
         return linkUp && client != null && client.isConnected();
+    }
+
+    /** Reports also go to the CPO's CSMS over the charger's own link (the CSMS builds its CDRs from them). */
+    public synchronized void reportTo(CsmsLink link) {
+        this.csms = link;
+    }
+
+    private void flushToCsms() {
+        while (csms != null && csmsLinkUp && !csmsQueued.isEmpty()) {
+            try {
+                csms.report(id, csmsQueued.peek());
+                csmsQueued.poll();
+            } catch (java.io.IOException unreachable) {
+                return; // stays queued, in order
+            }
+        }
+    }
+
+    /**
+     * The CSMS starts a transaction (its RequestStartTransaction over the charger's own link,
+     * after the CPO took an OCPI START_SESSION): like a start from the gateway, refused with no
+     * cable or a transaction running.
+     */
+    public synchronized boolean startFromCsms(String idToken, int evseId) {
+        if (transactionId != null || !plugged) {
+            return false;
+        }
+        try {
+            startTransaction(idToken, evseId);
+        } catch (MqttException e) {
+            // the report is queued towards the gateway; the transaction runs
+        }
+        remoteStarts.incrementAndGet();
+        return true;
     }
 
     /** The idToken its current transaction was started with (the hold's reference), or null. */
@@ -153,6 +193,7 @@ public final class SimulatedCharger implements AutoCloseable {
     /** The link drops (a cable, the LTE modem): energy still flows, events wait. */
     public synchronized void linkDown() {
         linkUp = false;
+        csmsLinkUp = false; // the same WAN
         if (client != null) {
             drop();
         }
@@ -281,6 +322,10 @@ public final class SimulatedCharger implements AutoCloseable {
         // reconnect (a message that did reach the broker arrives twice: the ledger keeps it once)
         if (!linkUp || !send(frame)) {
             queued.add(frame);
+        }
+        if (csms != null) {
+            csmsQueued.add(frame);
+            flushToCsms();
         }
         return messageId;
     }

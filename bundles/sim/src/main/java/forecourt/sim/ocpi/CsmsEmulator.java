@@ -22,6 +22,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
+import forecourt.sim.charger.CsmsLink;
 import forecourt.sim.http.Exchanges;
 
 /**
@@ -32,7 +33,7 @@ import forecourt.sim.http.Exchanges;
  * Every answer is the OCPI envelope. Scriptable: outage (503), a FAC applied then the answer
  * dropped, CDRs added at will (including one that disagrees with the meter).
  */
-public final class CsmsEmulator implements AutoCloseable {
+public final class CsmsEmulator implements AutoCloseable, CsmsLink {
     private static final Logger log = LoggerFactory.getLogger(CsmsEmulator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -48,10 +49,148 @@ public final class CsmsEmulator implements AutoCloseable {
     private volatile JsonNode registeredPtp;
     private final Map<String, JsonNode> startedSessions = new ConcurrentHashMap<>();
     private volatile String nextCommandResult = "ACCEPTED";
+    /** Chargers with their own link to this CSMS, by OCPI EVSE uid: starts a transaction with the token, or says it could not. */
+    private final Map<String, java.util.function.Predicate<String>> chargers = new ConcurrentHashMap<>();
+    /** Transactions reported by chargers: transactionId → {ref, beginWh, seqNos} */
+    private final Map<String, ObjectNode> transactions = new ConcurrentHashMap<>();
+    private final List<JsonNode> commandResults = new CopyOnWriteArrayList<>();
+    private final AtomicInteger duplicateFacs = new AtomicInteger();
+    private final java.util.concurrent.ExecutorService results = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "csms-command-results");
+        t.setDaemon(true);
+        return t;
+    });
+    private final java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(3)).build();
+    private volatile BigDecimal pricePerKwh = new BigDecimal("0.59");
+    private volatile BigDecimal nextCdrDelta = BigDecimal.ZERO;
 
     public CsmsEmulator(int port, String tokenA) throws IOException {
         this.tokenA = tokenA;
         server = Exchanges.serve(port, "csms-emulator", "/ocpi/", this::handle);
+        server.createContext("/_emulator/", this::admin);
+    }
+
+    /** A charger on the site whose own OCPP link reaches this CSMS: START_SESSION on its EVSE starts it. */
+    public void connectCharger(String evseUid, java.util.function.Predicate<String> startWithToken) {
+        chargers.put(evseUid, startWithToken);
+    }
+
+    /** The CPO's tariff: the CDR's total cost incl. VAT is energy × this (exact). */
+    public void pricePerKwh(BigDecimal price) {
+        this.pricePerKwh = price;
+    }
+
+    /** The next CDR built from a charger's reports disagrees with its meter by this much (EUR). */
+    public void disagreeNextCdrBy(BigDecimal delta) {
+        this.nextCdrDelta = delta;
+    }
+
+    /** The CommandResults posted to the PTP's response_url (with the HTTP status the PTP answered). */
+    public List<JsonNode> commandResults() {
+        return List.copyOf(commandResults);
+    }
+
+    /** FAC POSTs for an id already stored: an exactly-once breach if ever non-zero. */
+    public int duplicateFacPosts() {
+        return duplicateFacs.get();
+    }
+
+    /**
+     * A charger's report (an OCPP CALL frame) over its own link: TransactionEvents become the
+     * CSMS's sessions; an {@code Ended} one becomes the CDR, carrying the idToken — the hold's
+     * reference — as {@code authorization_reference}. Repeats (same transaction and seqNo) are
+     * ignored, as a CSMS does.
+     */
+    @Override
+    public void report(String chargerId, String frame) throws IOException {
+        if (down) {
+            throw new IOException("the CSMS cannot be reached");
+        }
+        JsonNode call = JSON.readTree(frame);
+        if (!"TransactionEvent".equals(call.path(2).asText())) {
+            return;
+        }
+        JsonNode p = call.path(3);
+        String tx = p.path("transactionInfo").path("transactionId").asText();
+        ObjectNode t = transactions.computeIfAbsent(tx, k -> {
+            ObjectNode n = JSON.createObjectNode();
+            n.putArray("seqNos");
+            return n;
+        });
+        synchronized (t) {
+            for (JsonNode q : t.get("seqNos")) {
+                if (q.asInt() == p.path("seqNo").asInt()) {
+                    return;
+                }
+            }
+            ((ArrayNode) t.get("seqNos")).add(p.path("seqNo").asInt());
+            if (p.path("idToken").has("idToken")) {
+                t.put("ref", p.path("idToken").path("idToken").asText());
+            }
+            for (JsonNode mv : p.path("meterValue")) {
+                for (JsonNode sv : mv.path("sampledValue")) {
+                    String context = sv.path("context").asText();
+                    if (context.equals("Transaction.Begin")) {
+                        t.put("beginWh", sv.path("value").decimalValue());
+                    } else if (context.equals("Transaction.End")) {
+                        t.put("endWh", sv.path("value").decimalValue());
+                    }
+                }
+            }
+            if ("Ended".equals(p.path("eventType").asText()) && t.has("ref") && t.has("beginWh") && t.has("endWh") && !t.has("cdr")) {
+                BigDecimal kwh = t.get("endWh").decimalValue().subtract(t.get("beginWh").decimalValue()).movePointLeft(3);
+                BigDecimal cost = kwh.multiply(pricePerKwh).add(nextCdrDelta);
+                nextCdrDelta = BigDecimal.ZERO;
+                t.put("cdr", "CDR-" + tx);
+                addCdr("CDR-" + tx, t.get("ref").asText(), cost.toPlainString(), kwh.toPlainString());
+                log.info("CSMS emulator: CDR CDR-{} for {}: {} kWh, {} EUR", tx, t.get("ref").asText(), kwh.toPlainString(), cost.toPlainString());
+            }
+        }
+    }
+
+    /** The asynchronous half of a command: what the charger did, posted to the PTP's response_url with token B. */
+    private void commandResult(String responseUrl, String result, String message) {
+        results.execute(() -> {
+            ObjectNode body = JSON.createObjectNode().put("result", result);
+            body.putArray("message").addObject().put("language", "en").put("text", message);
+            ObjectNode record = body.deepCopy().put("response_url", responseUrl);
+            try {
+                String tokenB = registeredPtp == null ? "" : registeredPtp.path("token").asText();
+                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(responseUrl)).timeout(java.time.Duration.ofSeconds(5))
+                        .header("Authorization", "Token " + Base64.getEncoder().encodeToString(tokenB.getBytes(StandardCharsets.UTF_8)))
+                        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString());
+                record.put("http", r.statusCode());
+            } catch (IOException e) {
+                record.put("http", 0).put("error", e.toString()); // the PTP cannot be reached (behind NAT): it must not rely on this
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            commandResults.add(record);
+            log.info("CSMS emulator: CommandResult {} to {} ({})", result, responseUrl, record.path("http").asInt());
+        });
+    }
+
+    /** Test and operator views: {@code GET /_emulator/facs}, {@code /_emulator/terminals}, {@code /_emulator/command-results}. */
+    private void admin(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath();
+            ObjectNode out = JSON.createObjectNode();
+            switch (path) {
+                case "/_emulator/facs" -> {
+                    out.put("posts", facPosts.get()).put("duplicates", duplicateFacs.get());
+                    ArrayNode list = out.putArray("facs");
+                    facs.values().forEach(list::add);
+                }
+                case "/_emulator/terminals" -> terminals.values().forEach(out.putArray("terminals")::add);
+                case "/_emulator/command-results" -> commandResults.forEach(out.putArray("results")::add);
+                default -> {
+                    Exchanges.send(exchange, 404, "{}", Map.of());
+                    return;
+                }
+            }
+            Exchanges.send(exchange, 200, out.toString(), Map.of());
+        }
     }
 
     public String versionsUrl() {
@@ -79,6 +218,11 @@ public final class CsmsEmulator implements AutoCloseable {
                 .put("incl_vat", new BigDecimal(totalInclVat));
         c.put("total_energy", new BigDecimal(totalEnergyKwh)).put("last_updated", Instant.now().toString());
         cdrs.add(c);
+    }
+
+    /** The CDRs the CPO has issued. */
+    public List<JsonNode> cdrs() {
+        return List.copyOf(cdrs);
     }
 
     public Map<String, JsonNode> financialAdviceConfirmations() {
@@ -183,10 +327,20 @@ public final class CsmsEmulator implements AutoCloseable {
                     }
                     if (result.equals("ACCEPTED")) {
                         startedSessions.put(ref, command);
+                        var charger = chargers.get(command.path("evse_uid").asText());
+                        String url = command.path("response_url").asText();
+                        if (charger == null) {
+                            commandResult(url, "EVSE_INOPERATIVE", "the EVSE's charger is not connected to this CSMS");
+                        } else {
+                            results.execute(() -> commandResult(url, charger.test(ref) ? "ACCEPTED" : "EVSE_OCCUPIED", "charger answered"));
+                        }
                     }
                 }
                 ObjectNode response = JSON.createObjectNode().put("result", result).put("timeout", 30);
                 Exchanges.send(exchange, 200, envelope(response, 1000, "Success"), Map.of());
+            } else if (path.startsWith("/ocpi/2.3.0/payments/terminals/") && method.equals("GET")) {
+                JsonNode t = terminals.get(path.substring(path.lastIndexOf('/') + 1));
+                Exchanges.send(exchange, t == null ? 404 : 200, t == null ? envelope(null, 2003, "Unknown object") : envelope(t, 1000, "Success"), Map.of());
             } else if (path.startsWith("/ocpi/2.3.0/payments/terminals") && method.equals("POST")) {
                 JsonNode t = JSON.readTree(raw);
                 terminals.put(t.path("terminal_id").asText(), t);
@@ -198,7 +352,10 @@ public final class CsmsEmulator implements AutoCloseable {
                     return;
                 }
                 facPosts.incrementAndGet();
-                facs.put(fac.path("id").asText(), fac);
+                if (facs.putIfAbsent(fac.path("id").asText(), fac) != null) {
+                    duplicateFacs.incrementAndGet();
+                    log.error("CSMS emulator: financial advice confirmation {} posted again", fac.path("id").asText());
+                }
                 log.info("CSMS emulator: financial advice confirmation {} for {}: {} {}", fac.path("id").asText(),
                         fac.path("authorization_reference").asText(), fac.path("total_costs").path("incl_vat").asText(), fac.path("capture_status_code").asText());
                 if (dropFacAnswers.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
@@ -220,6 +377,7 @@ public final class CsmsEmulator implements AutoCloseable {
 
     @Override
     public void close() {
+        results.shutdownNow();
         server.stop(0);
     }
 }

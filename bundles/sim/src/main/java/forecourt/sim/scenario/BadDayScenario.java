@@ -19,6 +19,8 @@ import forecourt.sim.Simulator;
 import forecourt.sim.charger.SimulatedCharger;
 import forecourt.sim.charger.SimulatedMeter;
 import forecourt.sim.http.Fault;
+import forecourt.sim.ocpi.CsmsEmulator;
+import forecourt.sim.ocpi.CsmsEmulatorComponent;
 import forecourt.sim.stripe.StripeEmulator;
 import forecourt.sim.stripe.StripeEmulatorComponent;
 
@@ -39,15 +41,17 @@ public class BadDayScenario implements Simulator {
     private final Thread runner;
     private final boolean enabled;
     private final StripeEmulator stripe;
+    private final CsmsEmulator csms;
     private final String brokerUrl;
     private final int compression;
     private final String chargerPassword;
     private volatile boolean stopping;
 
     @Activate
-    public BadDayScenario(BundleContext context, @Reference StripeEmulatorComponent stripe) {
+    public BadDayScenario(BundleContext context, @Reference StripeEmulatorComponent stripe, @Reference CsmsEmulatorComponent csms) {
         this.enabled = "badday".equals(context.getProperty("forecourt.sim.scenario"));
         this.stripe = stripe.emulator();
+        this.csms = csms.emulator();
         String url = context.getProperty("forecourt.broker.url");
         this.brokerUrl = url == null ? "tcp://127.0.0.1:1883" : url;
         String c = context.getProperty("forecourt.sim.compression");
@@ -76,6 +80,9 @@ public class BadDayScenario implements Simulator {
     private void run() {
         try (SimulatedCharger ch1 = new SimulatedCharger("CH1", brokerUrl, new SimulatedMeter("SIM-CH1-1", "CH1/1"), Clock.systemUTC(),
                 chargerPassword)) {
+            // CH1 also has its own OCPP link to the CPO's CSMS: the CSMS can start it, and builds its CDR from its reports
+            ch1.reportTo(csms);
+            csms.connectCharger("AT*FCT*ECH1*1", ref -> ch1.startFromCsms(ref, 1));
             step("the charger comes up and boots");
             until(Duration.ofMinutes(10), () -> tryLinkUp(ch1));
             // like a real charger, boot again until the gateway answers (it may not be listening yet)
@@ -93,26 +100,39 @@ public class BadDayScenario implements Simulator {
             String pi = stripe.intentIds().isEmpty() ? "?" : stripe.intentIds().get(stripe.intentIds().size() - 1);
             JsonNode intent = stripe.intent(pi);
             step("hold " + pi + " for " + intent.path("amount").asLong() + " " + intent.path("currency").asText()
-                    + " authorized; the gateway started the transaction " + ch1.transactionId());
+                    + " authorized; the CPO started the transaction " + ch1.transactionId() + " on the gateway's OCPI START_SESSION ("
+                    + csms.startedSessions().size() + " command)");
             charge(ch1, 2);
-            step("THE WAN GOES: the acquirer is unreachable and CH1's link drops; energy keeps flowing");
+            step("THE WAN GOES: the acquirer and the CPO are unreachable and CH1's link drops; energy keeps flowing");
             stripe.faults().random(1, 1.0, Fault.UNAVAILABLE);
+            csms.down(true);
             ch1.linkDown();
             charge(ch1, 10);
             step("the driver stops after ten minutes offline; " + ch1.queuedEvents() + " transaction events wait in the charger");
             ch1.stopTransaction();
             ch1.unplug(1);
             sleepMinutes(1);
-            step("CH1's link returns: it replays its events (offline=true); the acquirer is still down");
+            step("CH1's link returns: it replays its events (offline=true); the acquirer and the CPO are still down");
             until(Duration.ofMinutes(5), () -> tryLinkUp(ch1));
-            sleepMinutes(5);
+            sleepMinutes(2);
+            step("the CPO returns: CH1's reports reach the CSMS, which issues its CDR");
+            csms.down(false);
+            until(Duration.ofMinutes(5), () -> {
+                ch1.linkUp(); // replays the reports the CSMS missed
+                return !csms.cdrs().isEmpty();
+            });
+            sleepMinutes(3);
             step("the acquirer returns");
             stripe.faults().clear();
             until(Duration.ofMinutes(30), () -> !stripe.captures().isEmpty());
             JsonNode capture = stripe.captures().get(0);
             step("acquirer shows " + stripe.captures().size() + " capture: " + capture.path("amount").asLong() + " captured on "
                     + capture.path("payment_intent").asText() + ", " + capture.path("released").asLong() + " of the hold released");
-            log.info("SCENARIO DONE: bad day at CH1 — one capture of {}, {} released", capture.path("amount").asLong(),
+            until(Duration.ofMinutes(10), () -> !csms.financialAdviceConfirmations().isEmpty());
+            JsonNode fac = csms.financialAdviceConfirmations().values().iterator().next();
+            step("the CPO has the financial advice confirmation for " + fac.path("authorization_reference").asText() + ": "
+                    + fac.path("total_costs").path("incl_vat").asText() + " " + fac.path("currency").asText() + " " + fac.path("capture_status_code").asText());
+            log.info("SCENARIO DONE: bad day at CH1 — one capture of {}, {} released, CPO confirmed", capture.path("amount").asLong(),
                     capture.path("released").asLong());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
