@@ -143,7 +143,6 @@ final class TerminalBook {
             return Optional.empty();
         }
         takeCpoFields(entry(terminalId), body, replace);
-        save();
         ObjectNode o = object(t.get());
         entry(terminalId).set("pushed", o); // the CPO knows it: it sent it
         save();

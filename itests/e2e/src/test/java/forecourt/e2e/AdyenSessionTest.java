@@ -36,6 +36,7 @@ class AdyenSessionTest {
         int stripePort = Ports.free();
         int brokerPort = Ports.free();
         int httpPort = Ports.free();
+        int csmsPort = Ports.free();
         String brokerUrl = "tcp://127.0.0.1:" + brokerPort;
         Path configs = GatewayProcess.copyOfRepoConfigs(work.resolve("configs"));
         Files.delete(configs.resolve("forecourt.acquirer.stripe-demo.cfg"));
@@ -48,11 +49,12 @@ class AdyenSessionTest {
         Path data = work.resolve("gateway-data");
         try (GatewayProcess sims = GatewayProcess.start("simulators.jar", work.resolve("sim-data"), GatewayProcess.repoConfigs(),
                 "-Dforecourt.broker.url=" + brokerUrl, "-Dforecourt.sim.stripe.port=" + stripePort, "-Dforecourt.sim.zvt.port=" + Ports.free(),
-                "-Dforecourt.sim.adyen.port=" + adyenPort,
+                "-Dforecourt.sim.adyen.port=" + adyenPort, "-Dforecourt.sim.csms.port=" + csmsPort,
                 "-Dforecourt.sim.adyen.webhook=http://127.0.0.1:" + httpPort + "/adyen/adyen-demo/notifications")) {
             sims.awaitLine("Forecourt simulators ready", Duration.ofSeconds(60));
             try (GatewayProcess gateway = GatewayProcess.start("demo.jar", data, configs, "-Dforecourt.broker.url=" + brokerUrl,
-                    "-Dforecourt.broker.port=" + brokerPort, "-Dorg.osgi.service.http.port=" + httpPort, "-Dforecourt.zvt.port=" + Ports.free());
+                    "-Dforecourt.broker.port=" + brokerPort, "-Dorg.osgi.service.http.port=" + httpPort, "-Dforecourt.zvt.port=" + Ports.free(),
+                    "-Dforecourt.ocpi.url=http://127.0.0.1:" + csmsPort + "/ocpi/versions");
                     SimulatedCharger ch1 = new SimulatedCharger("CH1", brokerUrl, new SimulatedMeter("SIM-CH1-1", "CH1/1"), Clock.systemUTC(),
                             "CH1-demo")) {
                 gateway.awaitLine("adyen acquirer adyen-demo up", Duration.ofSeconds(60));

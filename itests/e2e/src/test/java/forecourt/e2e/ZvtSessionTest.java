@@ -42,15 +42,17 @@ class ZvtSessionTest {
         int stripePort = Ports.free();
         int brokerPort = Ports.free();
         int httpPort = Ports.free();
+        int csmsPort = Ports.free();
         String brokerUrl = "tcp://127.0.0.1:" + brokerPort;
         Path simData = work.resolve("sim-data");
         Path data = work.resolve("gateway-data");
         try (GatewayProcess sims = GatewayProcess.start("simulators.jar", simData, GatewayProcess.repoConfigs(), "-Dforecourt.broker.url=" + brokerUrl,
-                "-Dforecourt.sim.stripe.port=" + stripePort, "-Dforecourt.sim.zvt.port=" + zvtPort)) {
+                "-Dforecourt.sim.stripe.port=" + stripePort, "-Dforecourt.sim.zvt.port=" + zvtPort, "-Dforecourt.sim.csms.port=" + csmsPort)) {
             sims.awaitLine("Forecourt simulators ready", Duration.ofSeconds(60));
             try (GatewayProcess gateway = GatewayProcess.start("demo.jar", data, GatewayProcess.repoConfigs(), "-Dforecourt.broker.url=" + brokerUrl,
                     "-Dforecourt.broker.port=" + brokerPort, "-Dorg.osgi.service.http.port=" + httpPort,
-                    "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dforecourt.zvt.port=" + zvtPort);
+                    "-Dforecourt.stripe.url=http://127.0.0.1:" + stripePort, "-Dforecourt.zvt.port=" + zvtPort,
+                    "-Dforecourt.ocpi.url=http://127.0.0.1:" + csmsPort + "/ocpi/versions");
                     SimulatedCharger ch1 = new SimulatedCharger("CH1", brokerUrl, new SimulatedMeter("SIM-CH1-2", "CH1/2"), Clock.systemUTC(),
                             "CH1-demo")) {
                 gateway.awaitLine("ZVT terminal T2 registered", Duration.ofSeconds(60));
