@@ -172,7 +172,8 @@ public class OcpiComponent {
         return "OCPI " + OcpiConnection.VERSION + " to " + config.versionsUrl() + ": " + (connection.connected() ? "registered" : "not registered yet")
                 + ", CDRs recorded " + intake.counter("recorded") + ", duplicates " + intake.counter("duplicate") + ", refused " + intake.counter("refused")
                 + ", unknown references " + intake.counter("unknown-reference") + "; calls from the CPO refused " + servlet.counter("refused")
-                + ", unauthorized " + servlet.counter("unauthorized") + "; terminals " + terminals.all().size() + " active";
+                + ", unauthorized " + servlet.counter("unauthorized") + "; terminals " + terminals.all().size() + " active, CPO assignments differing from the configuration "
+                + terminals.assignmentsDiffering();
     }
 
     public String pull() throws IOException {

@@ -41,6 +41,7 @@ final class TerminalBook {
     private final Clock clock;
     /** per terminal_id: {cpo: {...assigned fields}, deactivated, object: last built, pushed: last pushed object} */
     private final ObjectNode state;
+    private long assignmentsDiffering;
 
     TerminalBook(SiteModel site, String invoiceBaseUrl, Path file, Clock clock) throws IOException {
         this.site = site;
@@ -121,6 +122,7 @@ final class TerminalBook {
         e.put("deactivated", false);
         e.remove("pushed"); // created again on the CPO's side
         takeCpoFields(e, body, true);
+        warnIfAssignmentDiffers(t.get(), body);
         save();
         log.info("OCPI: terminal {} activated by the CPO", t.get().id());
         return Optional.of(object(t.get()));
@@ -143,10 +145,37 @@ final class TerminalBook {
             return Optional.empty();
         }
         takeCpoFields(entry(terminalId), body, replace);
+        warnIfAssignmentDiffers(t.get(), body);
         ObjectNode o = object(t.get());
         entry(terminalId).set("pushed", o); // the CPO knows it: it sent it
         save();
         return Optional.of(o);
+    }
+
+    /**
+     * The CPO's EVSE assignment is shown as it sent it, but holds follow the site
+     * configuration: a difference is a misconfiguration on one side, said once per change.
+     */
+    private void warnIfAssignmentDiffers(Terminal t, JsonNode body) {
+        if (!body.has("evse_uids") || !body.get("evse_uids").isArray()) {
+            return;
+        }
+        java.util.Set<String> cpo = new java.util.TreeSet<>();
+        body.get("evse_uids").forEach(u -> cpo.add(u.asText()));
+        java.util.Set<String> configured = new java.util.TreeSet<>();
+        for (var id : t.evses()) {
+            site.evse(id).map(Evse::ocpiEvseUid).filter(u -> u != null && !u.isEmpty()).ifPresent(configured::add);
+        }
+        if (!cpo.equals(configured)) {
+            assignmentsDiffering++;
+            log.warn("OCPI: the CPO assigns EVSEs {} to terminal {}, the site configuration {}; holds follow the configuration", cpo, t.id(),
+                    configured);
+        }
+    }
+
+    /** How many CPO assignments differed from the site configuration. */
+    synchronized long assignmentsDiffering() {
+        return assignmentsDiffering;
     }
 
     private void takeCpoFields(ObjectNode e, JsonNode body, boolean replace) {

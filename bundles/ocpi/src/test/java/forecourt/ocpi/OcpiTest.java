@@ -280,6 +280,11 @@ class OcpiTest {
                 .path("data").path("location_ids").toString()).contains("LOC-42");
         assertThat(ptp.handle("PATCH", "2.3.0/payments/terminals/T9", Map.of(), tokenB, "{\"location_ids\":\"LOC\"}".getBytes()).http())
                 .isEqualTo(400);
+        TerminalBook seen = new TerminalBook(site, "http://gw/receipts/", dir.resolve("terminals2.json"), Clock.systemUTC());
+        seen.update("T9", JSON.readTree("{\"evse_uids\":[\"AT*FCT*ECH2*2\"]}"), false);
+        assertThat(seen.assignmentsDiffering()).as("the CPO assigns CH2/2, the configuration CH1/2").isEqualTo(1);
+        seen.update("T9", JSON.readTree("{\"evse_uids\":[\"AT*FCT*ECH1*2\"]}"), false);
+        assertThat(seen.assignmentsDiffering()).isEqualTo(1);
         assertThat(ptp.handle("POST", "2.3.0/payments/terminals/T9/deactivate", Map.of(), tokenB, new byte[0]).http()).isEqualTo(200);
         assertThat(ptp.handle("GET", "2.3.0/payments/terminals/T9", Map.of(), tokenB, new byte[0]).http()).isEqualTo(404);
         assertThat(ptp.handle("POST", "2.3.0/payments/terminals/activate", Map.of(), tokenB, "{\"reference\":\"AT0042/T9\"}".getBytes()).http())

@@ -29,10 +29,11 @@ import forecourt.sim.charger.SimulatedMeter;
  * The crash suite: drivers keep plugging in, charging and leaving at two chargers while
  * the demo gateway (embedded broker and all) is SIGKILLed at random moments and started
  * again — 100 times ({@code FORECOURT_LONG=true}: 1 000) — and the simulators' process (the
- * Stripe emulator) runs on. Afterwards, for every session: exactly one capture of its
+ * Stripe emulator, the CPO's CSMS — down for a quarter of the kills) runs on. Afterwards, for every session: exactly one capture of its
  * verified amount at the acquirer and the rest released, or — if it never charged — the
  * whole hold released; exactly one fiscal receipt per capture, receipt numbers without a
- * gap; every transaction event once, in order; the ledger's chain intact.
+ * gap; one Financial Advice Confirmation at the CPO per capture, none twice; every transaction
+ * event once, in order; the ledger's chain intact.
  */
 class CrashSuiteTest {
     private static final int CSMS_PORT = Ports.free();
@@ -64,6 +65,12 @@ class CrashSuiteTest {
         try (LedgerStore ledger = new LedgerStore(data.resolve("ledger/ledger.mv.db"), Clock.systemUTC(), 16)) {
             return ledger.sessions(null).stream().filter(PaymentSession::hasHold).allMatch(s -> s.state() == PaymentSessionState.CLOSED);
         }
+    }
+
+    private static void cpoDown(boolean down) throws Exception {
+        java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + CSMS_PORT
+                + "/_emulator/down")).POST(java.net.http.HttpRequest.BodyPublishers.ofString(Boolean.toString(down))).build(),
+                java.net.http.HttpResponse.BodyHandlers.discarding());
     }
 
     /**
@@ -107,6 +114,10 @@ class CrashSuiteTest {
             ch1.start();
             ch2.start();
             for (int k = 0; k < kills; k++) {
+                if (k == kills / 4 || k == kills / 2) {
+                    // the CPO is down for a quarter of the kills: starts fall back to the charger link, confirmations wait
+                    cpoDown(k == kills / 4);
+                }
                 // half the kills while sessions run, half anywhere in the next start (ledger, broker, outbox opening)
                 Thread.sleep(100 + random.nextInt(1_400));
                 gateway.kill();

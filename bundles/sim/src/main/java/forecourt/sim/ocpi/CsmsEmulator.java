@@ -171,11 +171,21 @@ public final class CsmsEmulator implements AutoCloseable, CsmsLink {
         });
     }
 
-    /** Test and operator views: {@code GET /_emulator/facs}, {@code /_emulator/terminals}, {@code /_emulator/command-results}. */
+    /**
+     * Test and operator views: {@code GET /_emulator/facs}, {@code /_emulator/terminals},
+     * {@code /_emulator/command-results}; {@code POST /_emulator/down} with {@code true} or
+     * {@code false} scripts an outage.
+     */
     private void admin(HttpExchange exchange) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             ObjectNode out = JSON.createObjectNode();
+            if (path.equals("/_emulator/down") && exchange.getRequestMethod().equals("POST")) {
+                down(Boolean.parseBoolean(new String(Exchanges.body(exchange), StandardCharsets.UTF_8).trim())); // a CPO outage, scripted
+                log.info("CSMS emulator: {}", down ? "DOWN (503 to everything)" : "up again");
+                Exchanges.send(exchange, 200, out.put("down", down).toString(), Map.of());
+                return;
+            }
             switch (path) {
                 case "/_emulator/facs" -> {
                     out.put("posts", facPosts.get()).put("duplicates", duplicateFacs.get());
