@@ -213,7 +213,8 @@ public class SessionStarter {
             return;
         }
         log.info("EVSE {} occupied: asking terminal {} for a hold", evse, terminal.id());
-        device.placeHold(evse).thenCompose(hold -> start(hold)).whenComplete((ok, failure) -> {
+        // every start decision on the starter's thread, in step with the EVSE reports it records
+        device.placeHold(evse).thenComposeAsync(this::start, tailer).whenComplete((ok, failure) -> {
             holdsInProgress.remove(evse);
             if (failure != null) {
                 log.warn("EVSE {}: no session started: {}", evse, failure.getCause() == null ? failure.toString() : failure.getCause().getMessage());
@@ -228,6 +229,9 @@ public class SessionStarter {
      * charger did not start, or stays silent — a driver who paid is never left standing.
      */
     private CompletionStage<Boolean> start(Hold hold) {
+        if (!stillToStart(hold)) {
+            return CompletableFuture.completedFuture(false);
+        }
         RemoteStart cpo = remoteStart;
         if (cpo == null) {
             return startLocally(hold);
@@ -281,7 +285,43 @@ public class SessionStarter {
         }
     }
 
+    /**
+     * Whether the session may still be started: authorised, and its EVSE not reported free
+     * since the hold — looked up in the ledger itself, not only in what this thread has tailed
+     * so far. Starting it after its driver left would let the next driver charge on the first
+     * driver's hold, which is being released.
+     */
+    private boolean stillToStart(Hold hold) {
+        String ref = hold.authorizationReference();
+        var session = ledger.session(ref);
+        if (session.isEmpty() || session.get().state() != PaymentSessionState.AUTHORIZED
+                || ledger.byNaturalKey(NaturalKeys.decision(ref, EVSE_FREED)).isPresent()) {
+            log.warn("session {}: not started on EVSE {}: {}", ref, hold.evse(), session.map(x -> "it is " + x.state()).orElse("no such session")
+                    + (ledger.byNaturalKey(NaturalKeys.decision(ref, EVSE_FREED)).isPresent() ? ", its EVSE was freed" : ""));
+            return false;
+        }
+        var held = ledger.byNaturalKey(NaturalKeys.hold(ref));
+        if (held.isPresent()) {
+            List<JournalEntry> batch;
+            for (long next = held.get().seq(); !(batch = ledger.read(next + 1, 500)).isEmpty(); next = batch.get(batch.size() - 1).seq()) {
+                for (JournalEntry e : batch) {
+                    if (e.fact().type() == FactType.CHARGER_EVENT) {
+                        statusReported(e, false); // records evse-freed for it if the EVSE was reported free
+                    }
+                }
+            }
+        }
+        if (ledger.byNaturalKey(NaturalKeys.decision(ref, EVSE_FREED)).isPresent()) {
+            log.warn("session {}: not started on EVSE {}: its EVSE was freed after the hold", ref, hold.evse());
+            return false;
+        }
+        return true;
+    }
+
     private CompletionStage<Boolean> startLocally(Hold hold) {
+        if (!stillToStart(hold)) {
+            return CompletableFuture.completedFuture(false);
+        }
         if (chargers.isEmpty()) {
             log.error("hold {} for EVSE {}: no charger driver to start the transaction", hold.authorizationReference(), hold.evse());
             return CompletableFuture.completedFuture(false);
@@ -310,8 +350,9 @@ public class SessionStarter {
         for (PaymentSessionState s : List.of(PaymentSessionState.AUTHORIZED, PaymentSessionState.CHARGING)) {
             for (PaymentSession session : ledger.sessions(s)) {
                 var hold = ledger.byNaturalKey(NaturalKeys.hold(session.authorizationReference()));
-                if (hold.isPresent() && PaymentJson.hold(hold.get().fact().body()).evse().equals(evse)) {
-                    return true;
+                if (hold.isPresent() && PaymentJson.hold(hold.get().fact().body()).evse().equals(evse)
+                        && ledger.byNaturalKey(NaturalKeys.decision(session.authorizationReference(), EVSE_FREED)).isEmpty()) {
+                    return true; // (a session whose driver left is being released: the new driver gets a hold of their own)
                 }
             }
         }

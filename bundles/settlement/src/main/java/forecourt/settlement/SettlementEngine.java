@@ -154,6 +154,17 @@ final class SettlementEngine {
         boolean deadline = !now.isBefore(hold.expiresAt().minus(settings.expiryMargin()));
         switch (state) {
             case AUTHORIZED -> {
+                if (ledger.instruction(moneyKey(ref, SettlementOrder.Operation.RELEASE)).isPresent()) {
+                    // the release is under way: it is finished, never turned into a capture on a hold being cancelled
+                    if (f.started() && !f.alarms().contains("ENERGY_ON_RELEASED_HOLD")) {
+                        log.error("ALARM session {}: energy delivered on hold {} after its release was decided; nothing can be captured on it",
+                                ref, hold.providerReference());
+                        append(Fact.of(FactType.ALARM, NaturalKeys.decision(ref, "alarm-energy-on-released-hold"), ref,
+                                json("alarm", "ENERGY_ON_RELEASED_HOLD").toString()));
+                        return true;
+                    }
+                    return moveMoney(ref, hold, Money.zero(hold.amount().currency()));
+                }
                 if (f.started()) {
                     return move(ref, "charging", PaymentSessionState.CHARGING, FactType.SESSION_STATE_CHANGED, json("reason", "transaction started"));
                 }

@@ -113,7 +113,30 @@ class SessionStarterTest {
         status("Occupied");
         await().atMost(Duration.ofSeconds(5)).until(() -> localStarts.size() == 1);
         assertThat(localStarts).containsExactly("AT0042-S1");
-        assertThat(ledger.byNaturalKey(NaturalKeys.decision("AT0042-S1", SessionStarter.START_REQUESTED))).isPresent();
+        await().atMost(Duration.ofSeconds(5)).until(() -> ledger.byNaturalKey(NaturalKeys.decision("AT0042-S1", SessionStarter.START_REQUESTED))
+                .isPresent());
+    }
+
+    /**
+     * The crash suite's second find: the driver left (EVSE Available) and the next one plugged
+     * in before the CPO's result for the first hold came; starting the first hold then would
+     * have let the second driver charge on the first driver's hold, which is being released.
+     */
+    @Test
+    void aHoldWhoseDriverLeftIsNeverStartedForTheNextDriver() {
+        starter.remoteStart = cpo(CompletableFuture.completedFuture(true));
+        status("Occupied");
+        await().atMost(Duration.ofSeconds(5)).until(() -> ledger.byNaturalKey(NaturalKeys.decision("AT0042-S1", SessionStarter.CPO_START_REQUESTED))
+                .isPresent());
+        status("Available");
+        status("Occupied");
+        await().atMost(Duration.ofSeconds(5)).until(() -> ledger.byNaturalKey(NaturalKeys.decision("AT0042-S2", SessionStarter.CPO_START_REQUESTED))
+                .isPresent());
+        assertThat(ledger.byNaturalKey(NaturalKeys.decision("AT0042-S1", SessionStarter.EVSE_FREED))).isPresent();
+        cpoResult("AT0042-S1", "EVSE_INOPERATIVE");
+        cpoResult("AT0042-S2", "EVSE_INOPERATIVE");
+        await().atMost(Duration.ofSeconds(5)).until(() -> localStarts.size() == 1);
+        assertThat(localStarts).containsExactly("AT0042-S2");
     }
 
     @Test

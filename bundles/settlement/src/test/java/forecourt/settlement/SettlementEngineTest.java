@@ -274,6 +274,19 @@ class SettlementEngineTest {
     }
 
     @Test
+    void energyReportedAfterTheReleaseWasDecidedRaisesAnAlarmAndTheReleaseIsFinishedNotTurnedIntoACapture() {
+        String ref = hold("AT0042-E");
+        evseFreed(ref);
+        SettlementEngine engine = engine(false);
+        engine.sweep(); // the release instruction is enqueued, not yet delivered
+        chargeAndStop(ref, "12000");
+        run(engine);
+        assertThat(state(ref)).isEqualTo(PaymentSessionState.CLOSED);
+        assertThat(acquirerCalls).extracting(SettlementOrder::operation).containsExactly(SettlementOrder.Operation.RELEASE);
+        assertThat(alarms(ref)).hasSize(1).allMatch(a -> a.contains("ENERGY_ON_RELEASED_HOLD"));
+    }
+
+    @Test
     void aStartTheChargerRefusedReleasesTheHoldAfterTheNoShowTimeout() {
         String ref = hold("AT0042-R");
         startAnswered(ref, false);
