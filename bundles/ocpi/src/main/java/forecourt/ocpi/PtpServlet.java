@@ -290,16 +290,8 @@ final class PtpServlet extends HttpServlet {
             body = in.readNBytes(MAX_BODY_BYTES + 1);
         }
         String path = request.getPathInfo() == null ? "" : request.getPathInfo().replaceFirst("^/", "").replaceFirst("/$", "");
-        Map<String, String> query = new java.util.HashMap<>();
-        if (request.getQueryString() != null) {
-            for (String pair : request.getQueryString().split("&")) {
-                int eq = pair.indexOf('=');
-                if (eq > 0) {
-                    query.put(java.net.URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                            java.net.URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-                }
-            }
-        }
+        Map<String, String> query = new java.util.HashMap<>(); // the URL's parameters, decoded by the container (bodies are JSON, never forms)
+        request.getParameterMap().forEach((name, values) -> query.put(name, values[0]));
         Reply reply;
         try {
             reply = handle(request.getMethod(), path, query, request.getHeader("Authorization"), body);

@@ -55,15 +55,22 @@ final class TerminalBook {
         return state.has(terminalId) ? (ObjectNode) state.get(terminalId) : state.putObject(terminalId);
     }
 
+    /** The OCPI uids of the EVSEs the site configuration gives the terminal, in its order. */
+    private List<String> configuredEvseUids(Terminal t) {
+        List<String> uids = new ArrayList<>();
+        for (var id : t.evses()) {
+            site.evse(id).map(Evse::ocpiEvseUid).filter(u -> u != null && !u.isEmpty()).ifPresent(uids::add);
+        }
+        return uids;
+    }
+
     /** The terminal as OCPI shows it now; {@code last_updated} only moves when the content changes. */
     synchronized ObjectNode object(Terminal t) {
         ObjectNode e = entry(t.id());
         ObjectNode o = JSON.createObjectNode().put("terminal_id", t.id()).put("reference", site.site().id().value() + "/" + t.id())
                 .put("invoice_base_url", invoiceBaseUrl).put("invoice_creator", "PTP");
         ArrayNode evses = o.putArray("evse_uids");
-        for (var id : t.evses()) {
-            site.evse(id).map(Evse::ocpiEvseUid).filter(u -> u != null && !u.isEmpty()).ifPresent(evses::add);
-        }
+        configuredEvseUids(t).forEach(evses::add);
         o.putArray("location_ids");
         JsonNode cpo = e.path("cpo");
         for (String f : CPO_FIELDS) {
@@ -162,10 +169,7 @@ final class TerminalBook {
         }
         java.util.Set<String> cpo = new java.util.TreeSet<>();
         body.get("evse_uids").forEach(u -> cpo.add(u.asText()));
-        java.util.Set<String> configured = new java.util.TreeSet<>();
-        for (var id : t.evses()) {
-            site.evse(id).map(Evse::ocpiEvseUid).filter(u -> u != null && !u.isEmpty()).ifPresent(configured::add);
-        }
+        java.util.Set<String> configured = new java.util.TreeSet<>(configuredEvseUids(t));
         if (!cpo.equals(configured)) {
             assignmentsDiffering++;
             log.warn("OCPI: the CPO assigns EVSEs {} to terminal {}, the site configuration {}; holds follow the configuration", cpo, t.id(),

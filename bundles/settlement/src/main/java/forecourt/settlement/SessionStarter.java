@@ -108,19 +108,38 @@ public class SessionStarter {
                     from = Math.min(from, hold.get().seq());
                 }
             }
-            long next = from;
-            List<JournalEntry> batch;
-            while (next < cursor && !(batch = ledger.read(next + 1, 500)).isEmpty()) {
-                for (JournalEntry e : batch) {
-                    next = e.seq() > cursor ? cursor : e.seq();
-                    if (e.seq() <= cursor && e.fact().type() == FactType.CHARGER_EVENT) {
-                        statusReported(e, false);
-                    }
-                }
-            }
+            replayStatusReports(from, cursor);
         } catch (RuntimeException e) {
             log.error("session starter: catching up: {}", e.toString(), e);
         }
+    }
+
+    /** The EVSE reports recorded after seq {@code after} up to {@code upTo}, looked at again (never as new plug-ins). */
+    private void replayStatusReports(long after, long upTo) {
+        List<JournalEntry> batch;
+        for (long next = after; next < upTo && !(batch = ledger.read(next + 1, 500)).isEmpty(); next = batch.get(batch.size() - 1).seq()) {
+            for (JournalEntry e : batch) {
+                if (e.seq() <= upTo && e.fact().type() == FactType.CHARGER_EVENT) {
+                    statusReported(e, false);
+                }
+            }
+        }
+    }
+
+    /** The hold facts of the sessions in these states whose hold is on this EVSE. */
+    private List<JournalEntry> holdsOn(EvseId evse, PaymentSessionState... states) {
+        List<JournalEntry> holds = new java.util.ArrayList<>();
+        for (PaymentSessionState s : states) {
+            for (PaymentSession session : ledger.sessions(s)) {
+                ledger.byNaturalKey(NaturalKeys.hold(session.authorizationReference()))
+                        .filter(hold -> PaymentJson.hold(hold.fact().body()).evse().equals(evse)).ifPresent(holds::add);
+            }
+        }
+        return holds;
+    }
+
+    private boolean freed(String ref) {
+        return ledger.byNaturalKey(NaturalKeys.decision(ref, EVSE_FREED)).isPresent();
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -193,10 +212,9 @@ public class SessionStarter {
      * needs to release its hold.
      */
     private void freed(EvseId evse, long reportedAt) {
-        for (PaymentSession session : ledger.sessions(PaymentSessionState.AUTHORIZED)) {
-            String ref = session.authorizationReference();
-            var hold = ledger.byNaturalKey(NaturalKeys.hold(ref));
-            if (hold.isPresent() && hold.get().seq() < reportedAt && PaymentJson.hold(hold.get().fact().body()).evse().equals(evse)) {
+        for (JournalEntry hold : holdsOn(evse, PaymentSessionState.AUTHORIZED)) {
+            if (hold.seq() < reportedAt) {
+                String ref = hold.fact().session();
                 Ledger.await(ledger.append(Fact.of(FactType.SESSION_STATE_CHANGED, NaturalKeys.decision(ref, EVSE_FREED), ref,
                         JSON.createObjectNode().put("evse", evse.toString()).put("reportSeq", reportedAt).toString())));
                 log.info("session {}: EVSE {} reported free before any transaction", ref, evse);
@@ -294,24 +312,15 @@ public class SessionStarter {
     private boolean stillToStart(Hold hold) {
         String ref = hold.authorizationReference();
         var session = ledger.session(ref);
-        if (session.isEmpty() || session.get().state() != PaymentSessionState.AUTHORIZED
-                || ledger.byNaturalKey(NaturalKeys.decision(ref, EVSE_FREED)).isPresent()) {
-            log.warn("session {}: not started on EVSE {}: {}", ref, hold.evse(), session.map(x -> "it is " + x.state()).orElse("no such session")
-                    + (ledger.byNaturalKey(NaturalKeys.decision(ref, EVSE_FREED)).isPresent() ? ", its EVSE was freed" : ""));
+        if (session.isEmpty() || session.get().state() != PaymentSessionState.AUTHORIZED || freed(ref)) {
+            log.warn("session {}: not started on EVSE {}: {}", ref, hold.evse(),
+                    session.isEmpty() ? "no such session" : session.get().state() != PaymentSessionState.AUTHORIZED ? "it is " + session.get().state()
+                            : "its EVSE was freed");
             return false;
         }
-        var held = ledger.byNaturalKey(NaturalKeys.hold(ref));
-        if (held.isPresent()) {
-            List<JournalEntry> batch;
-            for (long next = held.get().seq(); !(batch = ledger.read(next + 1, 500)).isEmpty(); next = batch.get(batch.size() - 1).seq()) {
-                for (JournalEntry e : batch) {
-                    if (e.fact().type() == FactType.CHARGER_EVENT) {
-                        statusReported(e, false); // records evse-freed for it if the EVSE was reported free
-                    }
-                }
-            }
-        }
-        if (ledger.byNaturalKey(NaturalKeys.decision(ref, EVSE_FREED)).isPresent()) {
+        // reports recorded since the hold that this thread has not tailed yet: records evse-freed if the EVSE was reported free
+        ledger.byNaturalKey(NaturalKeys.hold(ref)).ifPresent(held -> replayStatusReports(held.seq(), Long.MAX_VALUE));
+        if (freed(ref)) {
             log.warn("session {}: not started on EVSE {}: its EVSE was freed after the hold", ref, hold.evse());
             return false;
         }
@@ -347,15 +356,7 @@ public class SessionStarter {
     }
 
     private boolean hasOpenSession(EvseId evse) {
-        for (PaymentSessionState s : List.of(PaymentSessionState.AUTHORIZED, PaymentSessionState.CHARGING)) {
-            for (PaymentSession session : ledger.sessions(s)) {
-                var hold = ledger.byNaturalKey(NaturalKeys.hold(session.authorizationReference()));
-                if (hold.isPresent() && PaymentJson.hold(hold.get().fact().body()).evse().equals(evse)
-                        && ledger.byNaturalKey(NaturalKeys.decision(session.authorizationReference(), EVSE_FREED)).isEmpty()) {
-                    return true; // (a session whose driver left is being released: the new driver gets a hold of their own)
-                }
-            }
-        }
-        return false;
+        // a session whose driver left is being released: the new driver gets a hold of their own
+        return holdsOn(evse, PaymentSessionState.AUTHORIZED, PaymentSessionState.CHARGING).stream().anyMatch(hold -> !freed(hold.fact().session()));
     }
 }

@@ -148,27 +148,25 @@ public final class CsmsEmulator implements AutoCloseable, CsmsLink {
         }
     }
 
-    /** The asynchronous half of a command: what the charger did, posted to the PTP's response_url with token B. */
+    /** The asynchronous half of a command: what the charger did, posted to the PTP's response_url with token B (on the results thread). */
     private void commandResult(String responseUrl, String result, String message) {
-        results.execute(() -> {
-            ObjectNode body = JSON.createObjectNode().put("result", result);
-            body.putArray("message").addObject().put("language", "en").put("text", message);
-            ObjectNode record = body.deepCopy().put("response_url", responseUrl);
-            try {
-                String tokenB = registeredPtp == null ? "" : registeredPtp.path("token").asText();
-                var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(responseUrl)).timeout(java.time.Duration.ofSeconds(5))
-                        .header("Authorization", "Token " + Base64.getEncoder().encodeToString(tokenB.getBytes(StandardCharsets.UTF_8)))
-                        .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString())).build(),
-                        java.net.http.HttpResponse.BodyHandlers.ofString());
-                record.put("http", r.statusCode());
-            } catch (IOException e) {
-                record.put("http", 0).put("error", e.toString()); // the PTP cannot be reached (behind NAT): it must not rely on this
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            commandResults.add(record);
-            log.info("CSMS emulator: CommandResult {} to {} ({})", result, responseUrl, record.path("http").asInt());
-        });
+        ObjectNode body = JSON.createObjectNode().put("result", result);
+        body.putArray("message").addObject().put("language", "en").put("text", message);
+        ObjectNode record = body.deepCopy().put("response_url", responseUrl);
+        try {
+            String tokenB = registeredPtp == null ? "" : registeredPtp.path("token").asText();
+            var r = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(responseUrl)).timeout(java.time.Duration.ofSeconds(5))
+                    .header("Authorization", "Token " + Base64.getEncoder().encodeToString(tokenB.getBytes(StandardCharsets.UTF_8)))
+                    .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body.toString())).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            record.put("http", r.statusCode());
+        } catch (IOException e) {
+            record.put("http", 0).put("error", e.toString()); // the PTP cannot be reached (behind NAT): it must not rely on this
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        commandResults.add(record);
+        log.info("CSMS emulator: CommandResult {} to {} ({})", result, responseUrl, record.path("http").asInt());
     }
 
     /**
@@ -339,11 +337,14 @@ public final class CsmsEmulator implements AutoCloseable, CsmsLink {
                         startedSessions.put(ref, command);
                         var charger = chargers.get(command.path("evse_uid").asText());
                         String url = command.path("response_url").asText();
-                        if (charger == null) {
-                            commandResult(url, "EVSE_INOPERATIVE", "the EVSE's charger is not connected to this CSMS");
-                        } else {
-                            results.execute(() -> commandResult(url, charger.test(ref) ? "ACCEPTED" : "EVSE_OCCUPIED", "charger answered"));
-                        }
+                        // after the synchronous answer, as a CSMS does: the charger is asked, then the PTP told
+                        results.execute(() -> {
+                            if (charger == null) {
+                                commandResult(url, "EVSE_INOPERATIVE", "the EVSE's charger is not connected to this CSMS");
+                            } else {
+                                commandResult(url, charger.test(ref) ? "ACCEPTED" : "EVSE_OCCUPIED", "charger answered");
+                            }
+                        });
                     }
                 }
                 ObjectNode response = JSON.createObjectNode().put("result", result).put("timeout", 30);
