@@ -217,7 +217,7 @@ public class SessionStarter {
                 String ref = hold.fact().session();
                 Ledger.await(ledger.append(Fact.of(FactType.SESSION_STATE_CHANGED, NaturalKeys.decision(ref, EVSE_FREED), ref,
                         JSON.createObjectNode().put("evse", evse.toString()).put("reportSeq", reportedAt).toString())));
-                log.info("session {}: EVSE {} reported free before any transaction", ref, evse);
+                log.info("session {}: EVSE {} reported free after the hold (released unless a transaction of it was reported before)", ref, evse);
             }
         }
     }
